@@ -1,0 +1,195 @@
+"""The `bot` command: run Sild, chat in the terminal, ask, evaluate, and check content.
+
+bot run                      every configured transport (the terminal chat when none is)
+bot chat [--lang L] [--country C] [--user NAME]
+bot ask [--lang L] [--country C] [--json] TEXT
+bot eval FILE.jsonl [--json]
+bot content check
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from bot.core.faq import COUNTRIES, LANGUAGES
+from bot.settings import Settings
+
+CONFIGURE_HINT = (
+    "No Telegram or Matrix account is configured, so Sild starts in this terminal. "
+    "Set SILD_TELEGRAM_TOKEN, or SILD_MATRIX_HOMESERVER with SILD_MATRIX_USER and a password or "
+    "access token, to connect (see README.md)."
+)
+
+
+def _country(value: str) -> str:
+    code = value.upper()
+    if code not in COUNTRIES and code != "ANY":
+        raise argparse.ArgumentTypeError(f"country must be FI or EE, not {value!r}")
+    return code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the `bot` command."""
+    parser = argparse.ArgumentParser(prog="bot", description="Sild, the peer-support chatbot.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("run", help="start every configured transport (terminal chat if none)")
+
+    chat = commands.add_parser("chat", help="chat with Sild in this terminal")
+    chat.add_argument("--lang", choices=LANGUAGES, help="skip choosing the language")
+    chat.add_argument("--country", type=_country, help="skip choosing the country (FI or EE)")
+    chat.add_argument(
+        "--user",
+        help="who you are in the database (default: 'terminal'; a new person for every "
+        "scripted run when stdin is not a terminal)",
+    )
+
+    ask = commands.add_parser("ask", help="answer one question and exit")
+    ask.add_argument("--lang", choices=LANGUAGES, default="en")
+    ask.add_argument("--country", type=_country, default=None)
+    ask.add_argument("--json", action="store_true", help="print the match as one JSON object")
+    ask.add_argument("text", nargs="+", help="the question")
+
+    evaluate = commands.add_parser("eval", help="measure matching on labelled questions")
+    evaluate.add_argument("file", type=Path, help="JSON lines: lang, country, text, expected")
+    evaluate.add_argument("--json", action="store_true", help="one JSON object per input line")
+
+    content = commands.add_parser("content", help="work with the FAQ content")
+    content_commands = content.add_subparsers(dest="content_command", required=True)
+    content_commands.add_parser("check", help="validate every FAQ file in every language")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `bot` console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    from bot.app import configure_logging
+
+    configure_logging(settings.log_level if args.command in ("run",) else "WARNING")
+    try:
+        if args.command == "run":
+            return asyncio.run(_run(settings))
+        if args.command == "chat":
+            return asyncio.run(_chat(settings, args.lang, args.country, args.user))
+        if args.command == "ask":
+            return _ask(settings, " ".join(args.text), args.lang, args.country, args.json)
+        if args.command == "eval":
+            return _eval(settings, args.file, args.json)
+        return _content_check(settings)
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _run(settings: Settings) -> int:
+    from bot.app import build_app
+
+    if not (settings.telegram_configured or settings.matrix_configured):
+        print(CONFIGURE_HINT, file=sys.stderr)
+        return await _chat(settings, None, None, None)
+    app = await build_app(settings)
+    try:
+        from bot.runner import run_transports
+
+        await run_transports(app)
+    finally:
+        await app.close()
+    return 0
+
+
+async def _chat(settings: Settings, lang: str | None, country: str | None, user: str | None) -> int:
+    from bot.app import build_app
+    from bot.core.ports import UserProfile
+    from bot.transports.console import ConsoleChat
+
+    if user is None:
+        user = "terminal" if sys.stdin.isatty() else f"script-{uuid.uuid4().hex[:8]}"
+    app = await build_app(settings)
+    watcher = asyncio.create_task(app.library.watch(settings.content_reload_seconds))
+    try:
+        if lang or country:
+            profile = await app.store.get_user("console", user) or UserProfile("console", user)
+            profile.language = lang or profile.language
+            profile.country = country if country in COUNTRIES else profile.country
+            await app.store.save_user(profile)
+        await ConsoleChat(app.engine, user).run()
+    finally:
+        watcher.cancel()
+        await app.close()
+    return 0
+
+
+def _library(settings: Settings):  # type: ignore[no-untyped-def]
+    from bot.knowledge import Library, load_checked
+
+    content, _ = load_checked(settings.content_dir)
+    return Library(content, settings.thresholds)
+
+
+def _ask(settings: Settings, text: str, lang: str, country: str | None, as_json: bool) -> int:
+    from bot.evaluation import describe
+
+    library = _library(settings)
+    result = library.match(text, lang, country if country in COUNTRIES else None)
+    summary = describe(result)
+    if as_json:
+        print(
+            json.dumps({k: summary[k] for k in ("id", "score", "candidates")}, ensure_ascii=False)
+        )
+        return 0
+    if summary["id"] is None:
+        print("No answer (Sild would offer a person).")
+    else:
+        verb = "Answer" if result.decision == "answer" else "Did you mean"
+        print(f"{verb}: {summary['id']} (score {summary['score']})")
+        entry = library.entry(summary["id"], lang)
+        if entry is not None and result.decision == "answer":
+            from bot.formatting.markdown import to_plain
+
+            where = country if country in COUNTRIES else None
+            print()
+            print(to_plain(f"**{entry.title}**\n\n{entry.body_for(where)}"))
+    for candidate in summary["candidates"]:
+        print(f"  {candidate['score']:>5}  {candidate['id']}")
+    return 0
+
+
+def _eval(settings: Settings, path: Path, as_json: bool) -> int:
+    from bot.evaluation import evaluate, format_table, read_jsonl
+
+    try:
+        cases = read_jsonl(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"{path}: {exc}", file=sys.stderr)
+        return 2
+    report = evaluate(_library(settings), cases)
+    if as_json:
+        for line in report.lines:
+            print(json.dumps(line, ensure_ascii=False))
+    else:
+        print(format_table(report))
+    return 0
+
+
+def _content_check(settings: Settings) -> int:
+    from bot.content.problems import Severity
+    from bot.knowledge import load_checked
+
+    content, problems = load_checked(settings.content_dir, date.today())
+    for problem in sorted(problems, key=lambda p: (p.path, p.line)):
+        print(problem)
+    errors = sum(p.severity is Severity.ERROR for p in problems)
+    warnings = len(problems) - errors
+    entries = len(content.all_entries())
+    print(
+        f"{entries} entries in {len(content.entries)} languages: "
+        f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    )
+    return 1 if errors else 0

@@ -1,0 +1,96 @@
+"""Checks across the whole content set: what one file alone cannot tell."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from bot.content.loader import ContentSet
+from bot.content.problems import Problem, Severity
+from bot.core.faq import LANGUAGES
+
+STALE_AFTER = timedelta(days=365)
+DRIFT_AFTER = timedelta(days=180)
+TITLE_MAX = 60
+FAQ_LINK = re.compile(r"\]\(faq:([^)\s]*)\)")
+
+
+def check(content: ContentSet, today: date) -> list[Problem]:
+    """Every cross-file problem: missing translations, broken links, stale or drifting entries."""
+    problems: list[Problem] = []
+    all_ids = {entry_id for by_id in content.entries.values() for entry_id in by_id}
+    for entry_id in sorted(all_ids):
+        present = {
+            lang: by_id[entry_id] for lang, by_id in content.entries.items() if entry_id in by_id
+        }
+        some = next(iter(present.values()))
+        for lang in LANGUAGES:
+            if lang not in present:
+                problems.append(
+                    Problem(
+                        f"content/faq_{lang}/",
+                        0,
+                        f"entry {entry_id!r} is missing in this language (it is in {some.path})",
+                    )
+                )
+        categories = {entry.category for entry in present.values()}
+        if len(categories) > 1:
+            where = ", ".join(f"{e.path}: {e.category}" for e in present.values())
+            problems.append(Problem(some.path, 0, f"category differs between languages ({where})"))
+        reviewed = [e.reviewed for e in present.values() if e.reviewed]
+        if reviewed and max(reviewed) - min(reviewed) > DRIFT_AFTER:
+            oldest = min(present.values(), key=lambda e: e.reviewed or date.max)
+            newest = max(present.values(), key=lambda e: e.reviewed or date.min)
+            problems.append(
+                Problem(
+                    oldest.path,
+                    0,
+                    f"reviewed {oldest.reviewed}, long before {newest.path} ({newest.reviewed}): "
+                    "the translation may be out of date",
+                    Severity.WARNING,
+                )
+            )
+    for entry in content.all_entries():
+        problems.extend(
+            _check_entry(entry.path, entry.related, entry.shared, entry.variants, all_ids)
+        )
+        if entry.reviewed and today - entry.reviewed > STALE_AFTER:
+            problems.append(
+                Problem(
+                    entry.path,
+                    0,
+                    f"last reviewed {entry.reviewed}, more than 12 months ago: check the facts",
+                    Severity.WARNING,
+                )
+            )
+        if len(entry.title) > TITLE_MAX:
+            problems.append(
+                Problem(
+                    entry.path,
+                    0,
+                    f"title is {len(entry.title)} characters: buttons show about {TITLE_MAX}",
+                    Severity.WARNING,
+                )
+            )
+    return problems
+
+
+def _check_entry(
+    path: str,
+    related: tuple[str, ...],
+    shared: str,
+    variants: dict[str, str],
+    all_ids: set[str],
+) -> list[Problem]:
+    problems = [
+        Problem(path, 0, f"related entry {other!r} does not exist")
+        for other in related
+        if other not in all_ids
+    ]
+    for text in (shared, *variants.values()):
+        problems.extend(
+            Problem(path, 0, f"link to entry {target!r}, which does not exist")
+            for target in FAQ_LINK.findall(text)
+            if target not in all_ids
+        )
+    return problems

@@ -1,0 +1,147 @@
+"""Questions and answers: a typed question is matched, then answered, clarified or handed on.
+
+A confident match is answered; a close call becomes "did you mean" with up to three buttons; no
+match is said honestly, with a person offered and the question kept (without who asked) for the
+editors. Every answer offers Helpful / Not helpful and the way back to the menu.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from bot.core import actions, texts
+from bot.core.faq import Intent, MatchResult
+from bot.core.flows import menu
+from bot.core.messages import Button
+from bot.core.turn import Turn
+
+
+def show_entry(turn: Turn, entry_id: str) -> None:
+    """Answer with an FAQ entry in the person's language, for their country."""
+    t = turn.t
+    entry = turn.knowledge.entry(entry_id, turn.lang)
+    if entry is None:
+        menu.show_main_menu(turn, t.gettext("Sorry, that answer is no longer available."))
+        return
+    country = turn.user.country
+    body = entry.body_for(country)
+    if not body:
+        # The entry only speaks about the other country: say so rather than show nothing.
+        other = next(iter(entry.variants), None)
+        body = t.gettext("This answer is about %(country)s.") % {
+            "country": texts.country_name(t, other)
+        }
+        body += "\n\n" + entry.body_for(other)
+    parts = [f"**{entry.title}**", body]
+    if entry.sources:
+        links = ", ".join(f"[{_host(url)}]({url})" for url in entry.sources[:3])
+        parts.append(t.gettext("Source: %(links)s") % {"links": links})
+    rows: list[list[Button]] = [
+        [
+            Button(t.gettext("Helpful"), actions.feedback(entry.id, True)),
+            Button(t.gettext("Not helpful"), actions.feedback(entry.id, False)),
+        ]
+    ]
+    for related_id in entry.related[:3]:
+        related = turn.knowledge.entry(related_id, turn.lang)
+        if related is not None:
+            rows.append([Button(related.title, actions.faq(related.id))])
+    if "events" in entry.actions:
+        rows.append([Button(texts.groups_and_cafes(t), "events")])
+    if "handoff" in entry.actions:
+        rows.append([Button(texts.talk_to_person(t), "human")])
+    rows.append([Button(texts.back_to_menu(t), "menu")])
+    turn.go(f"answer:{entry.id}")
+    turn.say("\n\n".join(parts), rows)
+
+
+def _host(url: str) -> str:
+    host = urlsplit(url).hostname or url
+    return host.removeprefix("www.")
+
+
+async def answer_question(turn: Turn, text: str) -> Intent | None:
+    """Match a typed question and reply; returns the intent to act on, if it was one."""
+    result = turn.knowledge.match(text, turn.lang, turn.user.country)
+    best = result.best
+    if result.decision == "answer" and best is not None:
+        if best.id.startswith("intent:"):
+            turn.conversation.data["language_wanted"] = result.language
+            return Intent(best.id.removeprefix("intent:"))
+        show_entry(turn, best.id)
+        return None
+    if result.decision == "suggest":
+        suggest(turn, result)
+        return None
+    no_match(turn)
+    await remember_unanswered(turn, text)
+    return None
+
+
+def suggest(turn: Turn, result: MatchResult) -> None:
+    """Ask "did you mean" with up to three candidates as buttons."""
+    t = turn.t
+    rows: list[list[Button]] = []
+    for candidate in result.candidates[:3]:
+        button = _candidate_button(turn, candidate.id)
+        if button is not None:
+            rows.append([button])
+    if not rows:
+        no_match(turn)
+        return
+    rows.append([Button(t.gettext("None of these"), "none")])
+    turn.go("suggest")
+    turn.say(t.gettext("I am not sure I understood. Did you mean:"), rows)
+
+
+def _candidate_button(turn: Turn, candidate_id: str) -> Button | None:
+    t = turn.t
+    if candidate_id == Intent.HUMAN.key:
+        return Button(texts.talk_to_person(t), "human")
+    if candidate_id == Intent.EVENTS.key:
+        return Button(texts.groups_and_cafes(t), "events")
+    if candidate_id == Intent.LANGUAGE.key:
+        return Button(t.gettext("Change language"), "ask:language")
+    if candidate_id.startswith("intent:"):
+        return None
+    entry = turn.knowledge.entry(candidate_id, turn.lang)
+    return Button(entry.title, actions.faq(entry.id)) if entry else None
+
+
+def no_match(turn: Turn) -> None:
+    """Say honestly that Sild does not know, and offer a person or the menu."""
+    t = turn.t
+    turn.go("menu")
+    turn.say(
+        t.gettext(
+            "Sorry, I do not know the answer to that yet. "
+            "Shall I ask a person? You can also choose a topic from the menu."
+        ),
+        [
+            [Button(texts.talk_to_person(t), "human")],
+            [Button(texts.back_to_menu(t), "menu")],
+        ],
+    )
+
+
+async def remember_unanswered(turn: Turn, text: str) -> None:
+    """Keep a question nobody could answer, in comparison form and without who asked."""
+    normalised = turn.knowledge.normalise(text)
+    if normalised:
+        await turn.store.record_unanswered(normalised[:500], turn.lang)
+
+
+async def record_feedback(turn: Turn, entry_id: str, helpful: bool) -> None:
+    """Count a vote on an answer and thank the person; offer a person when it did not help."""
+    t = turn.t
+    if turn.knowledge.entry(entry_id, turn.lang) is None:
+        menu.show_main_menu(turn, t.gettext("Sorry, that answer is no longer available."))
+        return
+    await turn.store.record_feedback(entry_id, turn.lang, helpful)
+    if helpful:
+        turn.say(t.gettext("Thank you! Glad it helped."), [[Button(texts.back_to_menu(t), "menu")]])
+        return
+    turn.say(
+        t.gettext("Thank you for telling us. Would you like to ask a person?"),
+        [[Button(texts.talk_to_person(t), "human")], [Button(texts.back_to_menu(t), "menu")]],
+    )

@@ -1,0 +1,130 @@
+"""Measuring the matcher on labelled questions (`bot eval`): top-1, top-3 and honest refusals."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.core.faq import MatchResult
+from bot.knowledge import Library
+
+EQUIVALENT: dict[str, frozenset[str]] = {
+    "intent:human": frozenset({"intent:human", "community-talk-to-person"}),
+    "community-talk-to-person": frozenset({"intent:human", "community-talk-to-person"}),
+    "intent:events": frozenset({"intent:events", "community-peer-groups", "community-family-cafe"}),
+}
+"""Pairs that serve a person equally well (see shared/eval/README.md)."""
+
+
+def acceptable(expected: str) -> frozenset[str]:
+    """The predictions that count as right for an expected label."""
+    return EQUIVALENT.get(expected, frozenset({expected}))
+
+
+def predicted(result: MatchResult) -> str | None:
+    """What Sild acts on: the answer, or the first "did you mean" choice; None for no match."""
+    best = result.best
+    return best.id if best is not None and result.decision != "none" else None
+
+
+def describe(result: MatchResult) -> dict[str, Any]:
+    """The JSON shape of a match (as `bot ask --json` prints it)."""
+    best = result.best
+    return {
+        "id": predicted(result),
+        "decision": result.decision,
+        "score": best.score if best is not None and result.decision != "none" else 0,
+        "candidates": [{"id": c.id, "score": c.score} for c in result.candidates],
+    }
+
+
+@dataclass
+class Tally:
+    """Counts for one language (or all)."""
+
+    in_scope: int = 0
+    top1: int = 0
+    top3: int = 0
+    out_of_scope: int = 0
+    refused: int = 0
+
+    def row(self) -> dict[str, float | int]:
+        """Rates as fractions, with the counts they come from."""
+        return {
+            "questions": self.in_scope,
+            "top1": self.top1 / self.in_scope if self.in_scope else 0.0,
+            "top3": self.top3 / self.in_scope if self.in_scope else 0.0,
+            "out_of_scope": self.out_of_scope,
+            "rejected": self.refused / self.out_of_scope if self.out_of_scope else 0.0,
+        }
+
+
+@dataclass
+class Report:
+    """Per-language tallies and the per-line results."""
+
+    tallies: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    lines: list[dict[str, Any]] = field(default_factory=list)
+
+
+def evaluate(library: Library, cases: Iterable[dict[str, Any]]) -> Report:
+    """Match every case and tally the results per language and overall."""
+    report = Report()
+    for case in cases:
+        lang = str(case.get("lang", "en"))
+        country = case.get("country")
+        result = library.match(
+            str(case.get("text", "")), lang, country if country in ("FI", "EE") else None
+        )
+        guess = predicted(result)
+        expected = str(case.get("expected", "none"))
+        ids = [c.id for c in result.candidates[:3]]
+        for tally in (report.tallies[lang], report.tallies["all"]):
+            if expected == "none":
+                tally.out_of_scope += 1
+                tally.refused += guess is None
+            else:
+                tally.in_scope += 1
+                good = acceptable(expected)
+                tally.top1 += guess in good
+                tally.top3 += any(i in good for i in ids) and guess is not None
+        report.lines.append(
+            {**case, "predicted": guess, "candidates": describe(result)["candidates"]}
+        )
+    return report
+
+
+def read_jsonl(text: str) -> list[dict[str, Any]]:
+    """Parse JSON lines, skipping blank ones; raises ValueError naming the bad line."""
+    cases = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"line {number}: not valid JSON ({exc.msg})") from exc
+        if not isinstance(value, dict) or "text" not in value:
+            raise ValueError(f"line {number}: expected an object with a 'text' field")
+        cases.append(value)
+    return cases
+
+
+def format_table(report: Report) -> str:
+    """The report as an aligned text table."""
+    header = (
+        f"{'lang':<6}{'questions':>10}{'top-1':>8}{'top-3':>8}{'out-of-scope':>14}{'rejected':>10}"
+    )
+    rows = [header, "-" * len(header)]
+    order: list[str] = [lang for lang in ("et", "fi", "ru", "en") if lang in report.tallies]
+    order += [lang for lang in report.tallies if lang not in order and lang != "all"] + ["all"]
+    for lang in order:
+        r = report.tallies[lang].row()
+        rows.append(
+            f"{lang:<6}{r['questions']:>10}{r['top1']:>8.1%}{r['top3']:>8.1%}"
+            f"{r['out_of_scope']:>14}{r['rejected']:>10.1%}"
+        )
+    return "\n".join(rows)

@@ -1,0 +1,120 @@
+"""The live FAQ: loaded content plus its match index, and the reloader that keeps it fresh.
+
+`Library` implements the engine's `Knowledge` port. `LiveLibrary` holds the current `Library`
+and swaps it when an editor saves a change, but only when the new content has no errors: a broken
+edit keeps the last good content live and logs exactly what is wrong.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date
+from pathlib import Path
+
+from bot.content.check import check
+from bot.content.loader import ContentSet, load
+from bot.content.problems import Problem, Severity
+from bot.core.faq import CATEGORIES, FaqEntry, MatchResult
+from bot.matching.index import Index, build_index
+from bot.matching.matcher import Thresholds, match
+from bot.matching.normalise import normalise
+
+log = logging.getLogger(__name__)
+
+
+class Library:
+    """A consistent snapshot of the FAQ content and the index built over it."""
+
+    def __init__(self, content: ContentSet, thresholds: Thresholds | None = None) -> None:
+        self.content = content
+        self.thresholds = thresholds or Thresholds()
+        self.index: Index = build_index(content.all_entries(), content.intents, content.synonyms)
+
+    def entry(self, entry_id: str, lang: str) -> FaqEntry | None:
+        """The entry in `lang`, else English, else any language that has it."""
+        for code in (lang, "en", *self.content.entries):
+            found = self.content.entries.get(code, {}).get(entry_id)
+            if found is not None:
+                return found
+        return None
+
+    def entries(self, category: str, lang: str, country: str | None) -> list[FaqEntry]:
+        """The category's entries for a person, in the order of their files."""
+        if category not in CATEGORIES:
+            return []
+        ids = [e.id for by_id in self.content.entries.values() for e in by_id.values()]
+        seen: dict[str, FaqEntry] = {}
+        for entry_id in ids:
+            entry = self.entry(entry_id, lang)
+            if entry is None or entry.category != category or entry_id in seen:
+                continue
+            if country is None or country in entry.countries():
+                seen[entry_id] = entry
+        return list(seen.values())
+
+    def match(self, text: str, lang: str, country: str | None) -> MatchResult:
+        """Rank entries and intents for a typed question."""
+        return match(self.index, text, lang, self.thresholds)
+
+    def normalise(self, text: str) -> str:
+        """The comparison form of a question."""
+        return normalise(text)
+
+
+def load_checked(root: Path, today: date | None = None) -> tuple[ContentSet, list[Problem]]:
+    """Load content and run every check; the problems include the loader's own."""
+    content = load(root)
+    problems = content.problems + check(content, today or date.today())
+    return content, problems
+
+
+class LiveLibrary:
+    """Holds the current `Library` and reloads it when the content files change."""
+
+    def __init__(self, root: Path, thresholds: Thresholds | None = None) -> None:
+        self.root = root
+        self.thresholds = thresholds or Thresholds()
+        content, problems = load_checked(root)
+        errors = [p for p in problems if p.severity is Severity.ERROR]
+        for problem in errors:
+            log.error("content: %s", problem)
+        self.current = Library(content, self.thresholds)
+        self._signature = self._scan()
+
+    def __call__(self) -> Library:
+        return self.current
+
+    def _scan(self) -> tuple[tuple[str, int, int], ...]:
+        files = []
+        for path in sorted(self.root.rglob("*")):
+            if path.suffix in (".md", ".yaml", ".yml") and path.is_file():
+                stat = path.stat()
+                files.append((str(path), stat.st_mtime_ns, stat.st_size))
+        return tuple(files)
+
+    def reload_if_changed(self) -> bool:
+        """Reload when a file changed; returns whether new content went live."""
+        signature = self._scan()
+        if signature == self._signature:
+            return False
+        self._signature = signature
+        content, problems = load_checked(self.root)
+        errors = [p for p in problems if p.severity is Severity.ERROR]
+        if errors:
+            log.error("content change not applied, the last good content stays live:")
+            for problem in errors:
+                log.error("content: %s", problem)
+            return False
+        self.current = Library(content, self.thresholds)
+        log.info("content reloaded: %d entries", len(content.all_entries()))
+        return True
+
+    async def watch(self, interval: float = 2.0) -> None:
+        """Check for changes every `interval` seconds, until cancelled."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await asyncio.to_thread(self.reload_if_changed)
+            except Exception:
+                log.exception("content reload failed; the last good content stays live")

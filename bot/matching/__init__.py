@@ -1,0 +1,1 @@
+"""Matching typed questions to FAQ entries and intents: pure functions over a prebuilt index."""

@@ -1,0 +1,42 @@
+"""Normalising text for comparison: the same letters however a phone or a person typed them."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+# Control characters, zero-width spaces and joiners, direction marks, soft hyphen, BOM.
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+# Letters that the Estonian and Finnish alphabets or Russian spelling write in two ways.
+_LETTER_FOLDS = str.maketrans({"ё": "е", "ß": "ss", "æ": "ae", "ø": "o", "ł": "l", "đ": "d"})
+
+
+def clean(text: str) -> str:
+    """NFKC, casefold, drop control and zero-width characters, and write ё as е."""
+    text = _INVISIBLE.sub(" ", unicodedata.normalize("NFKC", text))
+    return text.casefold().translate(_LETTER_FOLDS)
+
+
+def fold_diacritics(text: str) -> str:
+    """Remove accents (ä→a, õ→o, š→s) but keep letters that are letters of their own (й)."""
+    decomposed = unicodedata.normalize("NFD", text)
+    kept: list[str] = []
+    for ch in decomposed:
+        if unicodedata.combining(ch):
+            # й is и + breve; dropping the breve would merge two Russian letters.
+            if ch == "\u0306" and kept and kept[-1] == "и":
+                kept[-1] = "й"
+            continue
+        kept.append(ch)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
+def tokens(text: str) -> list[str]:
+    """The words of an already cleaned text."""
+    return _TOKEN.findall(text)
+
+
+def normalise(text: str) -> str:
+    """The comparison form of a text: cleaned, without accents, words joined by single spaces."""
+    return " ".join(tokens(fold_diacritics(clean(text))))

@@ -1,0 +1,216 @@
+"""Engine flows end to end, through the real content and a real SQLite database."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.engine import Engine
+from bot.core.messages import Platform
+from bot.i18n import translations
+from bot.knowledge import Library
+from bot.storage.repository import SqlStore
+from tests.chat import Person
+
+EN = translations("en")
+
+
+async def test_first_contact_asks_language_in_all_four(engine: Engine) -> None:
+    person = Person(engine)
+    await person.says("/start")
+    assert person.actions() == ["lang:et", "lang:fi", "lang:ru", "lang:en"]
+    assert "Hello" in person.text() and "Привет" in person.text()
+
+
+async def test_platform_hint_preselects_language_and_asks_country(engine: Engine) -> None:
+    person = Person(engine, hint="ru-RU")
+    await person.says("/start")
+    ru = translations("ru")
+    assert person.actions()[:2] == ["country:FI", "country:EE"]
+    assert person.labels()[:2] == [ru.gettext("Finland"), ru.gettext("Estonia")]
+    assert "ask:language" in person.actions()
+
+
+async def test_onboarding_ends_with_privacy_notice_and_main_menu(engine: Engine) -> None:
+    person = Person(engine)
+    await person.onboard("en", "EE")
+    assert "keeps only your language" in person.text()
+    assert person.actions() == [
+        "cat:health",
+        "cat:jobs",
+        "cat:unions",
+        "cat:living",
+        "events",
+        "human",
+        "settings",
+    ]
+    assert "Living in Estonia" in person.labels()
+
+
+async def test_category_lists_titles_and_answer_offers_feedback(
+    engine: Engine, library: Library
+) -> None:
+    person = Person(engine)
+    await person.onboard("en", "FI")
+    await person.presses("cat:health")
+    titles = [e.title for e in library.entries("health", "en", "FI")]
+    assert person.labels() == [*titles, "Back to menu"]
+    await person.presses_label(titles[0])
+    entry = library.entries("health", "en", "FI")[0]
+    assert person.text().startswith(f"**{entry.title}**")
+    assert person.actions()[:2] == [f"fb+:{entry.id}", f"fb-:{entry.id}"]
+    assert person.actions()[-1] == "menu"
+
+
+async def test_answer_is_for_the_persons_country(engine: Engine, library: Library) -> None:
+    finn, eesti = Person(engine, user="fi1"), Person(engine, user="ee1")
+    await finn.onboard("en", "FI")
+    await eesti.onboard("en", "EE")
+    await finn.presses("faq:jobs-register-unemployed")
+    await eesti.presses("faq:jobs-register-unemployed")
+    entry = library.entry("jobs-register-unemployed", "en")
+    assert entry is not None
+    assert entry.variants["FI"] in finn.text() and entry.variants["EE"] not in finn.text()
+    assert entry.variants["EE"] in eesti.text() and entry.variants["FI"] not in eesti.text()
+    assert "Töötukassa" not in finn.text()
+    assert "Kela" not in eesti.text()
+
+
+async def test_typed_number_picks_a_choice(engine: Engine) -> None:
+    person = Person(engine)
+    await person.says("/start")
+    await person.says("4")  # English
+    await person.says("1")  # Finland
+    await person.says("2")  # Job seeking
+    assert person.text().startswith("**Job seeking**")
+
+
+async def test_free_question_is_answered_in_the_persons_language(engine: Engine) -> None:
+    person = Person(engine)
+    await person.onboard("ru", "EE")
+    await person.says("lost my job, how do I register as unemployed")  # asked in English
+    assert person.actions()[0] == "fb+:jobs-register-unemployed"
+    assert translations("ru").gettext("Back to menu") in person.labels()
+
+
+async def test_no_match_is_honest_and_remembered_without_the_person(
+    engine: Engine, store: SqlStore
+) -> None:
+    person = Person(engine)
+    await person.onboard("en", "FI")
+    await person.says("qwzx vbnm plkj")
+    assert "do not know" in person.text()
+    assert person.actions() == ["human", "menu"]
+    rows = await store.unanswered()
+    assert [(text, lang, count) for text, lang, count, _ in rows] == [("qwzx vbnm plkj", "en", 1)]
+
+
+async def test_feedback_is_counted(engine: Engine, store: SqlStore) -> None:
+    person = Person(engine)
+    await person.onboard("en", "FI")
+    await person.presses("faq:health-emergency")
+    await person.presses("fb-:health-emergency")
+    assert person.actions() == ["human", "menu"]
+    assert await store.feedback_summary() == [("health-emergency", "en", 0, 1)]
+
+
+@pytest.mark.parametrize("payload", ["faq:../../etc", "cat:nope", "lang:xx", "x" * 200, "fb+:"])
+async def test_forged_or_stale_payloads_are_refused_politely(engine: Engine, payload: str) -> None:
+    person = Person(engine)
+    await person.onboard("en", "FI")
+    await person.presses(payload)
+    assert person.text()
+    assert "menu" not in person.text() or person.actions()
+
+
+async def test_unknown_faq_id_says_it_is_gone(engine: Engine) -> None:
+    person = Person(engine)
+    await person.onboard("en", "FI")
+    await person.presses("faq:no-such-entry")
+    assert "no longer available" in person.text()
+
+
+async def test_unknown_command_is_explained(engine: Engine) -> None:
+    person = Person(engine)
+    await person.onboard("en", "FI")
+    await person.says("/frobnicate <b>x</b>")
+    assert "I do not know the command /frobnicate" in person.text()
+    assert "/language" in person.text()
+
+
+async def test_commands_work_the_same_everywhere(engine: Engine) -> None:
+    for platform in (Platform.TELEGRAM, Platform.MATRIX, Platform.CONSOLE):
+        person = Person(engine, user=f"cmd-{platform}", platform=platform)
+        await person.onboard("fi", "FI")
+        await person.says("/language")
+        assert person.actions()[:4] == ["lang:et", "lang:fi", "lang:ru", "lang:en"]
+        await person.says("/country")
+        assert person.actions()[:2] == ["country:FI", "country:EE"]
+        await person.says("/help")
+        assert "/menu" in person.text()
+        await person.says("/menu@SildBot")
+        assert "cat:health" in person.actions()
+
+
+async def test_changing_language_shows_menu_in_new_language(engine: Engine) -> None:
+    person = Person(engine)
+    await person.onboard("en", "FI")
+    await person.says("/language")
+    await person.presses("lang:et")
+    et = translations("et")
+    assert et.gettext("I will write in English from now on.") in person.text()
+    assert et.gettext("Health services") in person.labels()
+
+
+async def test_language_intent_switches_directly(engine: Engine) -> None:
+    person = Person(engine)
+    await person.onboard("en", "FI")
+    await person.says("please switch to russian")
+    ru = translations("ru")
+    assert ru.gettext("Health services") in person.labels()
+
+
+async def test_deep_link_before_onboarding_opens_entry_after_it(engine: Engine) -> None:
+    person = Person(engine)
+    await person.says("/start faq_health-helpline")
+    await person.presses("lang:en")
+    await person.presses("country:FI")
+    assert person.last[-1].text.startswith("**")
+    assert person.actions()[0] == "fb+:health-helpline"
+
+
+async def test_events_and_handoff_say_they_are_coming(engine: Engine) -> None:
+    person = Person(engine)
+    await person.onboard("en", "FI")
+    await person.presses("events")
+    assert "coming soon" in person.text()
+    await person.presses("human")
+    assert "coming soon" in person.text()
+
+
+async def test_state_survives_a_restart(store: SqlStore, library: Library) -> None:
+    first = Person(Engine(store, lambda: library, translations))
+    await first.onboard("et", "EE")
+    await first.presses("cat:jobs")
+    second = Person(Engine(store, lambda: library, translations))
+    await second.says("1")  # picks the first question shown before the "restart"
+    assert second.actions()[0].startswith("fb+:jobs-")
+
+
+async def test_internal_error_becomes_an_apology(store: SqlStore) -> None:
+    def broken() -> Library:
+        raise RuntimeError("content exploded")
+
+    person = Person(Engine(store, broken, translations), hint="fi")
+    await person.says("hei")
+    assert (
+        translations("fi").gettext(
+            "Sorry, something went wrong on my side. Please try again in a moment."
+        )
+        in person.text()
+    )
+
+
+async def test_empty_and_whitespace_messages_get_a_reply(engine: Engine) -> None:
+    person = Person(engine)
+    for text in ("", "   ", "\u200b"):
+        assert await person.says(text)

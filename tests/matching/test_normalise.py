@@ -1,0 +1,42 @@
+"""Normalisation: the same comparison form however a phone or a person typed it."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.matching.normalise import clean, fold_diacritics, normalise
+
+
+def test_diacritics_case_and_yo() -> None:
+    assert normalise("TÖÖTUKASSA") == normalise("tootukassa") == "tootukassa"
+    assert normalise("Ещё") == "еще"
+    assert normalise("Kelа-kortti!!") == normalise("kelа kortti")
+    assert normalise("ŠOKK žürii") == "sokk zurii"
+
+
+def test_russian_short_i_is_kept() -> None:
+    assert fold_diacritics("йогурт") == "йогурт"
+    assert normalise("Мой") == "мой"
+
+
+def test_invisible_characters_do_not_glue_or_split_words() -> None:
+    assert normalise("kela\u200b kortti") == "kela kortti"
+    assert normalise("\u202eKela\u202c") == "kela"
+    assert clean("a\x00b") == "a b"
+
+
+def test_full_width_and_compatibility_forms() -> None:
+    assert normalise("ＫＥＬＡ １１６") == "kela 116"
+
+
+@given(st.text())
+def test_normalise_is_idempotent(text: str) -> None:
+    once = normalise(text)
+    assert normalise(once) == once
+
+
+@given(st.text())
+def test_normalise_leaves_single_spaces_only(text: str) -> None:
+    result = normalise(text)
+    assert "  " not in result and result == result.strip()

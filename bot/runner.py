@@ -30,8 +30,14 @@ class Transport(Protocol):
 def configured_transports(app: App) -> list[Transport]:
     """The transports whose settings are present."""
     transports: list[Transport] = []
-    if app.settings.telegram_configured or app.settings.matrix_configured:
-        log.error("Telegram and Matrix transports are not part of this version yet")
+    if app.settings.telegram_configured:
+        from bot.transports.telegram import TelegramTransport
+
+        transports.append(TelegramTransport(app))
+    if app.settings.matrix_configured:
+        from bot.transports.matrix import MatrixTransport
+
+        transports.append(MatrixTransport(app))
     return transports
 
 

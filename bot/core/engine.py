@@ -95,6 +95,9 @@ class Engine:
         if inbound.action is not None:
             await self._on_action(turn, inbound.action)
             return
+        if inbound.unsupported is not None:
+            self._on_unsupported(turn, inbound.unsupported)
+            return
         text = (inbound.text or "").strip()
         if not text:
             self._on_empty(turn)
@@ -122,6 +125,27 @@ class Engine:
             if 1 <= number <= len(choices):
                 return str(choices[number - 1])
         return None
+
+    def _on_unsupported(self, turn: Turn, kind: str) -> None:
+        """A photo, sticker, voice message, file or location, or a message we could not decrypt."""
+        t = turn.t
+        if kind == "undecryptable":
+            text = t.gettext(
+                "I could not decrypt your last message. Please send it again; "
+                "if it keeps happening, start a new chat with me."
+            )
+        else:
+            text = t.gettext(
+                "I can read only text messages. Please type your question, "
+                "choose from the menu, or ask for a person."
+            )
+        turn.say(
+            text,
+            [
+                [Button(texts.back_to_menu(t), "menu")],
+                [Button(texts.talk_to_person(t), "human")],
+            ],
+        )
 
     def _on_empty(self, turn: Turn) -> None:
         if self._onboarded(turn):

@@ -33,8 +33,8 @@ class ChatRef:
 class Inbound:
     """A message or a button press from a person.
 
-    Exactly one of `text` and `action` is set: `text` is what the person typed, `action` the payload
-    of a button they pressed. `language_hint` is the platform's idea of the person's language (for
+    Exactly one of `text`, `action` and `unsupported` is set: `text` is what the person typed,
+    `action` the payload of a button they pressed. `language_hint` is the platform's idea of the person's language (for
     example Telegram's `language_code`), used to preselect the language on first contact.
     """
 
@@ -44,6 +44,9 @@ class Inbound:
     action: str | None = None
     language_hint: str | None = None
     display_name: str | None = None
+    unsupported: str | None = None
+    """Set instead of text for content Sild cannot read: `photo`, `sticker`, `voice`, `file`,
+    `location`, `undecryptable` (an encrypted message that could not be decrypted), ..."""
 
     @property
     def platform(self) -> Platform:

@@ -19,6 +19,7 @@ from bot.core.ports import Conversation, UserProfile
 from bot.storage.models import (
     AnswerFeedback,
     ConversationState,
+    TransportState,
     UnansweredQuestion,
     User,
     utcnow,
@@ -53,8 +54,42 @@ class SqlStore:
         values = {"language": profile.language, "country": profile.country}
         where = (User.platform == profile.platform, User.platform_user_id == profile.user_id)
         await self._upsert(
-            update(User).where(*where).values(**values),
+            update(User).where(*where).values(active=True, **values),
             lambda: User(platform=profile.platform, platform_user_id=profile.user_id, **values),
+        )
+
+    async def set_user_active(self, platform: str, user_id: str, active: bool) -> None:
+        """Mark a person reachable or not (for example after they blocked the bot)."""
+        async with self.sessions.begin() as session:
+            await session.execute(
+                update(User)
+                .where(User.platform == platform, User.platform_user_id == user_id)
+                .values(active=active)
+            )
+
+    async def is_user_active(self, platform: str, user_id: str) -> bool:
+        """Whether messages to this person are still delivered (unknown people count as active)."""
+        async with self.sessions() as session:
+            active = await session.scalar(
+                select(User.active).where(
+                    User.platform == platform, User.platform_user_id == user_id
+                )
+            )
+            return active is None or bool(active)
+
+    async def get_transport_value(self, platform: str, key: str) -> str | None:
+        """A value a transport stored, such as the Matrix `next_batch` sync token."""
+        async with self.sessions() as session:
+            row = await session.get(TransportState, (platform, key))
+            return row.value if row is not None else None
+
+    async def set_transport_value(self, platform: str, key: str, value: str) -> None:
+        """Store a value for a transport, replacing the old one."""
+        await self._upsert(
+            update(TransportState)
+            .where(TransportState.platform == platform, TransportState.key == key)
+            .values(value=value, updated=utcnow()),
+            lambda: TransportState(platform=platform, key=key, value=value),
         )
 
     async def load_conversation(self, chat: ChatRef) -> Conversation:

@@ -214,3 +214,16 @@ async def test_empty_and_whitespace_messages_get_a_reply(engine: Engine) -> None
     person = Person(engine)
     for text in ("", "   ", "\u200b"):
         assert await person.says(text)
+
+
+async def test_stickers_and_photos_get_a_friendly_reply(engine: Engine) -> None:
+    from bot.core.messages import ChatRef, Inbound
+
+    person = Person(engine)
+    await person.onboard("ru", "EE")
+    for kind in ("sticker", "photo", "undecryptable"):
+        replies = await engine.handle(
+            Inbound(ChatRef(Platform.CONSOLE, "chat-u1"), "u1", unsupported=kind)
+        )
+        assert replies and replies[0].buttons
+        assert [b.action for b in replies[0].choices()] == ["menu", "human"]

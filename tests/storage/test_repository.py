@@ -92,3 +92,16 @@ async def test_concurrent_first_saves_do_not_collide(sql: SqlStore) -> None:
         *(sql.save_user(UserProfile("telegram", "7", "en", None)) for _ in range(8))
     )
     assert (await sql.get_user("telegram", "7")) is not None
+
+
+async def test_inactive_users_and_transport_state(sql: SqlStore) -> None:
+    await sql.save_user(UserProfile("telegram", "9", "et", "EE"))
+    assert await sql.is_user_active("telegram", "9")
+    await sql.set_user_active("telegram", "9", False)
+    assert not await sql.is_user_active("telegram", "9")
+    await sql.save_user(UserProfile("telegram", "9", "et", "EE"))  # they wrote again
+    assert await sql.is_user_active("telegram", "9")
+    assert await sql.get_transport_value("matrix", "next_batch") is None
+    await sql.set_transport_value("matrix", "next_batch", "s1")
+    await sql.set_transport_value("matrix", "next_batch", "s2")
+    assert await sql.get_transport_value("matrix", "next_batch") == "s2"

@@ -34,8 +34,9 @@ class Inbound:
     """A message or a button press from a person.
 
     Exactly one of `text`, `action` and `unsupported` is set: `text` is what the person typed,
-    `action` the payload of a button they pressed. `language_hint` is the platform's idea of the person's language (for
-    example Telegram's `language_code`), used to preselect the language on first contact.
+    `action` the payload of a button they pressed. `language_hint` is the platform's idea of the
+    person's language (for example Telegram's `language_code`), used to preselect the language on
+    first contact.
     """
 
     chat: ChatRef

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from bot.core.engine import Engine
+from bot.delivery import Dispatcher
 from bot.i18n import translations
 from bot.knowledge import LiveLibrary
 from bot.settings import Settings
@@ -21,6 +22,7 @@ class App:
     library: LiveLibrary
     store: SqlStore
     engine: Engine
+    dispatcher: Dispatcher
 
     async def close(self) -> None:
         """Release the database connections."""
@@ -31,8 +33,9 @@ async def build_app(settings: Settings) -> App:
     """Load content, open and migrate the database, and build the engine."""
     library = LiveLibrary(settings.content_dir, settings.thresholds)
     store = await open_store(settings.effective_database_url)
-    engine = Engine(store, library, translations)
-    return App(settings, library, store, engine)
+    dispatcher = Dispatcher(store.sessions)
+    engine = Engine(store, library, translations, dispatcher)
+    return App(settings, library, store, engine, dispatcher)
 
 
 def configure_logging(level: str) -> None:

@@ -106,22 +106,27 @@ async def _run(settings: Settings) -> int:
 
 async def _chat(settings: Settings, lang: str | None, country: str | None, user: str | None) -> int:
     from bot.app import build_app
+    from bot.core.messages import Platform
     from bot.core.ports import UserProfile
     from bot.transports.console import ConsoleChat
 
     if user is None:
         user = "terminal" if sys.stdin.isatty() else f"script-{uuid.uuid4().hex[:8]}"
     app = await build_app(settings)
+    chat = ConsoleChat(app.engine, user)
+    app.dispatcher.register(Platform.CONSOLE, chat.deliver)
     watcher = asyncio.create_task(app.library.watch(settings.content_reload_seconds))
+    delivery = asyncio.create_task(app.dispatcher.run())
     try:
         if lang or country:
             profile = await app.store.get_user("console", user) or UserProfile("console", user)
             profile.language = lang or profile.language
             profile.country = country if country in COUNTRIES else profile.country
             await app.store.save_user(profile)
-        await ConsoleChat(app.engine, user).run()
+        await chat.run()
     finally:
         watcher.cancel()
+        delivery.cancel()
         await app.close()
     return 0
 

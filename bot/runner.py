@@ -52,6 +52,7 @@ async def run_transports(app: App) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     watcher = asyncio.create_task(app.library.watch(app.settings.content_reload_seconds))
+    delivery = asyncio.create_task(app.dispatcher.run())
     started: list[Transport] = []
     try:
         for transport in transports:
@@ -61,6 +62,7 @@ async def run_transports(app: App) -> None:
         await stop.wait()
     finally:
         watcher.cancel()
+        delivery.cancel()
         for transport in reversed(started):
             try:
                 await transport.stop()

@@ -18,7 +18,7 @@ from bot.core import actions, texts
 from bot.core.faq import Intent
 from bot.core.flows import faq, menu, onboarding
 from bot.core.messages import Button, ChatRef, Inbound, Outbound
-from bot.core.ports import Knowledge, Store, UserProfile
+from bot.core.ports import Knowledge, Outbox, Store, UserProfile
 from bot.core.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -36,8 +36,10 @@ class Engine:
         store: Store,
         knowledge: Callable[[], Knowledge],
         catalogs: Callable[[str], NullTranslations],
+        outbox: Outbox | None = None,
     ) -> None:
         self._store = store
+        self._outbox = outbox
         self._knowledge = knowledge
         self._catalogs = catalogs
         self._locks: weakref.WeakValueDictionary[ChatRef, asyncio.Lock] = (
@@ -88,6 +90,11 @@ class Engine:
         )
         await self._store.save_user(user)
         await self._store.save_conversation(conversation)
+        if turn.notices:
+            if self._outbox is None:
+                log.error("%d notices dropped: the engine has no outbox", len(turn.notices))
+            else:
+                await self._outbox.enqueue(turn.notices)
         return turn.replies
 
     async def _route(self, turn: Turn) -> None:

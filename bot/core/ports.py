@@ -5,12 +5,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from bot.core.faq import FaqEntry, MatchResult
-from bot.core.messages import ChatRef
+from bot.core.messages import ChatRef, Outbound
 
 
 @dataclass(slots=True)
@@ -81,4 +82,22 @@ class Knowledge(Protocol):
 
     def normalise(self, text: str) -> str:
         """The comparison form of a question, as kept for editors."""
+        ...
+
+
+class Outbox(Protocol):
+    """Messages to people other than the one being answered, delivered reliably in the background.
+
+    Used for notices (a waitlist place freed, a reminder, a facilitator's reply): they are kept
+    in the database until a transport has delivered them.
+    """
+
+    async def enqueue(
+        self,
+        messages: Sequence[Outbound],
+        *,
+        dedupe_key: str | None = None,
+        not_before: datetime | None = None,
+    ) -> int:
+        """Queue messages; with a `dedupe_key` seen before, queue nothing. Returns how many."""
         ...

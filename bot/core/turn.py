@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from gettext import NullTranslations
 
-from bot.core.messages import Button, Inbound, Outbound
+from bot.core.messages import Button, ChatRef, Inbound, Outbound
 from bot.core.ports import Conversation, Knowledge, Store, UserProfile
 
 
@@ -26,6 +26,7 @@ class Turn:
     store: Store
     catalogs: Callable[[str], NullTranslations]
     replies: list[Outbound] = field(default_factory=list)
+    notices: list[Outbound] = field(default_factory=list)
 
     @property
     def lang(self) -> str:
@@ -51,3 +52,8 @@ class Turn:
         """Queue a reply to the person."""
         rows = tuple(tuple(row) for row in buttons if row)
         self.replies.append(Outbound(self.inbound.chat, text, rows, edit=edit))
+
+    def tell(self, chat: ChatRef, text: str, buttons: Iterable[Sequence[Button]] = ()) -> None:
+        """Queue a message to someone else (a notice); it goes out through the outbox."""
+        rows = tuple(tuple(row) for row in buttons if row)
+        self.notices.append(Outbound(chat, text, rows))

@@ -43,6 +43,11 @@ class ConsoleChat:
         self.show(replies)
         return replies
 
+    async def deliver(self, message: Outbound) -> None:
+        """Show a notice from the outbox if it is for this terminal's person."""
+        if message.to == self.chat:
+            self.show([message])
+
     def show(self, replies: Iterable[Outbound]) -> None:
         """Print replies, separated by a rule."""
         for reply in replies:

@@ -64,18 +64,29 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a message, such as a calendar invitation (`.ics`) or a CSV export."""
+
+    filename: str
+    mime_type: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class Outbound:
     """A message to send.
 
     `text` is in Sild's Markdown subset (paragraphs, bold, italic, links, lists); any text that came
     from a person is escaped before it is put in. `buttons` are rows of choices. `edit` marks a
     message that may replace the previous menu message on platforms that can edit.
+    `attachments` are files sent along (each transport sends them its own way).
     """
 
     to: ChatRef
     text: str
     buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
     edit: bool = False
+    attachments: tuple[Attachment, ...] = ()
 
     def choices(self) -> list[Button]:
         """All buttons in reading order, as numbered choices are shown."""

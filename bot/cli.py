@@ -4,7 +4,7 @@ bot run                      every configured transport (the terminal chat when 
 bot chat [--lang L] [--country C] [--user NAME]
 bot ask [--lang L] [--country C] [--json] TEXT
 bot eval FILE.jsonl [--json]
-bot content check
+bot content check | coverage | unanswered [--lang L] [--review]
 """
 
 from __future__ import annotations
@@ -64,6 +64,18 @@ def build_parser() -> argparse.ArgumentParser:
     content = commands.add_parser("content", help="work with the FAQ content")
     content_commands = content.add_subparsers(dest="content_command", required=True)
     content_commands.add_parser("check", help="validate every FAQ file in every language")
+    content_commands.add_parser(
+        "coverage", help="per topic and language: what exists, country variants, last review"
+    )
+    unanswered = content_commands.add_parser(
+        "unanswered", help="questions nobody answered (grouped) and answers marked not helpful"
+    )
+    unanswered.add_argument("--lang", choices=LANGUAGES, help="only this language")
+    unanswered.add_argument(
+        "--review",
+        action="store_true",
+        help="for each group, ask whether to add it to the suggested entry's questions",
+    )
     return parser
 
 
@@ -83,6 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _ask(settings, " ".join(args.text), args.lang, args.country, args.json)
         if args.command == "eval":
             return _eval(settings, args.file, args.json)
+        if args.content_command == "coverage":
+            return _content_coverage(settings)
+        if args.content_command == "unanswered":
+            return asyncio.run(_content_unanswered(settings, args.lang, args.review))
         return _content_check(settings)
     except KeyboardInterrupt:
         return 130
@@ -198,3 +214,60 @@ def _content_check(settings: Settings) -> int:
         f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
     )
     return 1 if errors else 0
+
+
+def _content_coverage(settings: Settings) -> int:
+    from bot.editor import coverage, format_coverage
+    from bot.knowledge import load_checked
+
+    content, _ = load_checked(settings.content_dir)
+    print(format_coverage(coverage(content)))
+    return 0
+
+
+async def _content_unanswered(settings: Settings, lang: str | None, review: bool) -> int:
+    from bot.editor import EditError, add_question, group_unanswered
+    from bot.storage.db import open_store
+
+    library = _library(settings)
+    store = await open_store(settings.effective_database_url)
+    try:
+        rows = await store.unanswered(lang)
+        feedback = await store.feedback_summary()
+    finally:
+        await store.close()
+    groups = group_unanswered(rows, library)
+    if not groups:
+        print("No unanswered questions" + (f" in {lang}." if lang else "."))
+    for number, group in enumerate(groups, 1):
+        seen = group.last_seen.date() if group.last_seen else "?"
+        print(f"{number}. [{group.language}] asked {group.count}× (last {seen})")
+        for text in group.texts[:3]:
+            print(f"     {text}")
+        if group.suggestion:
+            print(f"   likely: {group.suggestion} (score {group.suggestion_score})")
+        if review and group.suggestion:
+            entry = library.entry(group.suggestion, group.language)
+            prompt = f"   add '{group.representative}' to {group.suggestion}? [y/N] "
+            answer = await asyncio.to_thread(input, prompt)
+            if (
+                entry is not None
+                and entry.lang == group.language
+                and answer.strip() in ("y", "yes")
+            ):
+                try:
+                    add_question(
+                        settings.content_dir.parent / entry.path,
+                        group.representative,
+                        group.language,
+                        settings.content_dir,
+                    )
+                    print(f"   added to {entry.path}")
+                except EditError as exc:
+                    print(f"   not added: {exc}")
+    unhelpful = [row for row in feedback if row[3] and (not lang or row[1] == lang)]
+    if unhelpful:
+        print("\nAnswers marked not helpful:")
+        for entry_id, language, helpful, not_helpful in sorted(unhelpful, key=lambda r: -r[3]):
+            print(f"  {entry_id} [{language}]: {not_helpful} not helpful, {helpful} helpful")
+    return 0

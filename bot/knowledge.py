@@ -51,7 +51,8 @@ class Library:
                 continue
             if country is None or country in entry.countries():
                 seen[entry_id] = entry
-        return list(seen.values())
+        order = {entry_id: i for i, entry_id in enumerate(self.content.menu.get(category, []))}
+        return sorted(seen.values(), key=lambda e: order.get(e.id, len(order)))
 
     def match(self, text: str, lang: str, country: str | None) -> MatchResult:
         """Rank entries and intents for a typed question."""

@@ -50,6 +50,12 @@ def check(content: ContentSet, today: date) -> list[Problem]:
                     Severity.WARNING,
                 )
             )
+    for category, listed in content.menu.items():
+        problems.extend(
+            Problem("content/menu.yaml", 0, f"{category}: entry {entry_id!r} does not exist")
+            for entry_id in listed
+            if entry_id not in all_ids
+        )
     for entry in content.all_entries():
         problems.extend(
             _check_entry(entry.path, entry.related, entry.shared, entry.variants, all_ids)

@@ -32,6 +32,7 @@ class ContentSet:
     entries: dict[str, dict[str, FaqEntry]] = field(default_factory=dict)
     synonyms: dict[str, list[list[str]]] = field(default_factory=dict)
     intents: dict[str, dict[Intent, list[str]]] = field(default_factory=dict)
+    menu: dict[str, list[str]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -68,6 +69,7 @@ def load(root: Path) -> ContentSet:
         content.entries[lang] = by_id
         content.synonyms[lang] = _load_synonyms(root / "synonyms" / f"{lang}.yaml", root, content)
         content.intents[lang] = _load_intents(root / "intents" / f"{lang}.yaml", root, content)
+    content.menu = _load_menu(root / "menu.yaml", root, content)
     return content
 
 
@@ -272,3 +274,17 @@ def _load_intents(path: Path, root: Path, content: ContentSet) -> dict[Intent, l
             continue
         intents[intent] = phrases
     return intents
+
+
+def _load_menu(path: Path, root: Path, content: ContentSet) -> dict[str, list[str]]:
+    data = _load_yaml(path, root, content)
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not all(
+        isinstance(ids, list) and all(isinstance(i, str) for i in ids) for ids in data.values()
+    ):
+        content.problems.append(
+            Problem(_rel(path, root), 1, "must map each category to a list of entry ids")
+        )
+        return {}
+    return {str(category): list(ids) for category, ids in data.items()}

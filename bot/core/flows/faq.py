@@ -7,6 +7,7 @@ editors. Every answer offers Helpful / Not helpful and the way back to the menu.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from bot.core import actions, texts
@@ -14,6 +15,14 @@ from bot.core.faq import Intent, MatchResult
 from bot.core.flows import menu
 from bot.core.messages import Button
 from bot.core.turn import Turn
+
+_FAQ_LINK = re.compile(r"\[([^\]]*)\]\(faq:([a-z0-9-]+)\)")
+
+
+def _inline_faq_links(body: str) -> tuple[str, list[str]]:
+    """Turn `[text](faq:id)` links into plain text; the ids become buttons instead."""
+    linked = [match.group(2) for match in _FAQ_LINK.finditer(body)]
+    return _FAQ_LINK.sub(lambda match: match.group(1), body), linked
 
 
 def show_entry(turn: Turn, entry_id: str) -> None:
@@ -32,9 +41,11 @@ def show_entry(turn: Turn, entry_id: str) -> None:
             "country": texts.country_name(t, other)
         }
         body += "\n\n" + entry.body_for(other)
+    body, linked = _inline_faq_links(body)
     parts = [f"**{entry.title}**", body]
-    if entry.sources:
-        links = ", ".join(f"[{_host(url)}]({url})" for url in entry.sources[:3])
+    sources = [url for url in entry.sources if _for_country(url, country)]
+    if sources:
+        links = ", ".join(f"[{_host(url)}]({url})" for url in sources[:2])
         parts.append(t.gettext("Source: %(links)s") % {"links": links})
     rows: list[list[Button]] = [
         [
@@ -42,7 +53,7 @@ def show_entry(turn: Turn, entry_id: str) -> None:
             Button(t.gettext("Not helpful"), actions.feedback(entry.id, False)),
         ]
     ]
-    for related_id in entry.related[:3]:
+    for related_id in list(dict.fromkeys([*linked, *entry.related]))[:3]:
         related = turn.knowledge.entry(related_id, turn.lang)
         if related is not None:
             rows.append([Button(related.title, actions.faq(related.id))])
@@ -53,6 +64,13 @@ def show_entry(turn: Turn, entry_id: str) -> None:
     rows.append([Button(texts.back_to_menu(t), "menu")])
     turn.go(f"answer:{entry.id}")
     turn.say("\n\n".join(parts), rows)
+
+
+def _for_country(url: str, country: str | None) -> bool:
+    """Whether a source fits the person's country (an Estonian site is no source for Finland)."""
+    host = urlsplit(url).hostname or ""
+    other = {"FI": ".ee", "EE": ".fi"}.get(country or "")
+    return other is None or not host.endswith(other)
 
 
 def _host(url: str) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.core.events import QuietHours, parse_reminder_hours
 from bot.matching.matcher import Thresholds
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,16 +38,44 @@ class Settings(BaseSettings):
     telegram_token: SecretStr | None = None
     telegram_base_url: str | None = None
     telegram_facilitator_chat: str | None = None
+    telegram_poll_timeout: float = Field(default=30.0, gt=0, le=50)
+    """Seconds one long-polling `getUpdates` call may wait for news."""
+    telegram_webhook_url: str | None = None
+    """Public HTTPS URL Telegram posts updates to; set it to use a webhook instead of polling."""
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
+    telegram_webhook_secret: SecretStr | None = None
+    """Checked on every webhook request (1-256 of A-Z, a-z, 0-9, _ and -); when unset, a random one
+    is made at each start."""
 
     matrix_homeserver: str | None = None
     matrix_user: str | None = None
     matrix_password: SecretStr | None = None
     matrix_access_token: SecretStr | None = None
     matrix_facilitator_room: str | None = None
+    matrix_allowed_servers: str = ""
+    """Homeservers whose users may invite Sild (comma-separated, e.g. `matrix.org,example.fi`);
+    empty: anyone."""
 
     facilitators: str = ""
 
-    @field_validator("telegram_token", "matrix_password", "matrix_access_token", mode="before")
+    reminder_hours: str = "24,2"
+    """Hours before each meeting of an event when confirmed participants are reminded."""
+    quiet_hours: str = "21-8"
+    """Local hours (in the event's time zone) when no messages go to many people; empty: none."""
+    events_scheduler_seconds: float = Field(default=30.0, gt=0)
+    """How often the scheduler syncs event content and queues due reminders."""
+    office_hours: str = "Mon-Fri 09:00-17:00"
+    office_timezone: str = "Europe/Helsinki"
+    handoff_reminder_minutes: int = Field(default=30, gt=0)
+
+    @field_validator(
+        "telegram_token",
+        "telegram_webhook_secret",
+        "matrix_password",
+        "matrix_access_token",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -80,6 +109,43 @@ class Settings(BaseSettings):
             self.matrix_password is not None or self.matrix_access_token is not None
         )
 
+    def matrix_allowed_server_set(self) -> frozenset[str]:
+        """The homeservers allowed to invite Sild, lower-cased; empty means any server."""
+        return frozenset(
+            part.strip().lower() for part in self.matrix_allowed_servers.split(",") if part.strip()
+        )
+
+    @field_validator("reminder_hours")
+    @classmethod
+    def _check_reminder_hours(cls, value: str) -> str:
+        parse_reminder_hours(value)
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _check_quiet_hours(cls, value: str) -> str:
+        QuietHours.parse(value)
+        return value
+
+    @property
+    def reminders(self) -> tuple[float, ...]:
+        """The reminder hours, largest first."""
+        return parse_reminder_hours(self.reminder_hours)
+
+    @property
+    def quiet(self) -> QuietHours | None:
+        """The quiet hours, or None when there are none."""
+        return QuietHours.parse(self.quiet_hours)
+
     def facilitator_ids(self) -> frozenset[str]:
         """The configured facilitators as `platform:user-id` strings."""
-        return frozenset(part.strip() for part in self.facilitators.split(",") if part.strip())
+        return frozenset(self.facilitator_names())
+
+    def facilitator_names(self) -> dict[str, str | None]:
+        """Facilitators with the first name each chose to show people (`telegram:123=Anna`)."""
+        names: dict[str, str | None] = {}
+        for part in self.facilitators.split(","):
+            ident, _, name = part.strip().partition("=")
+            if ident.strip():
+                names[ident.strip()] = name.strip() or None
+        return names

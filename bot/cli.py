@@ -4,7 +4,9 @@ bot run                      every configured transport (the terminal chat when 
 bot chat [--lang L] [--country C] [--user NAME]
 bot ask [--lang L] [--country C] [--json] TEXT
 bot eval FILE.jsonl [--json]
+bot events list | show ID | export ID [--out FILE] | message ID TEXT | cancel ID [--yes]
 bot content check | coverage | unanswered [--lang L] [--review]
+bot bench [--quick] [--json PATH] [--plot PATH] [--users N] [--messages M]
 """
 
 from __future__ import annotations
@@ -35,6 +37,16 @@ def _country(value: str) -> str:
     return code
 
 
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {value!r}")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `bot` command."""
     parser = argparse.ArgumentParser(prog="bot", description="Sild, the peer-support chatbot.")
@@ -60,6 +72,27 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("eval", help="measure matching on labelled questions")
     evaluate.add_argument("file", type=Path, help="JSON lines: lang, country, text, expected")
     evaluate.add_argument("--json", action="store_true", help="one JSON object per input line")
+
+    bench = commands.add_parser(
+        "bench", help="measure matching quality and speed, memory, start and Telegram throughput"
+    )
+    bench.add_argument(
+        "--quick", action="store_true", help="a smoke run: small sizes, fewer repetitions"
+    )
+    bench.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
+    bench.add_argument("--plot", type=Path, metavar="PATH", help="draw latency vs phrasings (PNG)")
+    bench.add_argument(
+        "--users", type=_positive, metavar="N", help="simulated Telegram users (default 200)"
+    )
+    bench.add_argument(
+        "--messages", type=_positive, metavar="M", help="messages per user (default 10)"
+    )
+
+    commands.add_parser("stats", help="handoff statistics: tickets, time to first answer, ratings")
+
+    from bot.events_cli import add_parser as add_events_parser
+
+    add_events_parser(commands)
 
     content = commands.add_parser("content", help="work with the FAQ content")
     content_commands = content.add_subparsers(dest="content_command", required=True)
@@ -93,8 +126,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_chat(settings, args.lang, args.country, args.user))
         if args.command == "ask":
             return _ask(settings, " ".join(args.text), args.lang, args.country, args.json)
+        if args.command == "bench":
+            return _bench(settings, args)
         if args.command == "eval":
             return _eval(settings, args.file, args.json)
+        if args.command == "stats":
+            return asyncio.run(_stats(settings))
+        if args.command == "events":
+            from bot.events_cli import run as run_events
+
+            return asyncio.run(run_events(settings, args))
         if args.content_command == "coverage":
             return _content_coverage(settings)
         if args.content_command == "unanswered":
@@ -133,6 +174,7 @@ async def _chat(settings: Settings, lang: str | None, country: str | None, user:
     app.dispatcher.register(Platform.CONSOLE, chat.deliver)
     watcher = asyncio.create_task(app.library.watch(settings.content_reload_seconds))
     delivery = asyncio.create_task(app.dispatcher.run())
+    scheduler = asyncio.create_task(app.scheduler.run()) if app.scheduler else None
     try:
         if lang or country:
             profile = await app.store.get_user("console", user) or UserProfile("console", user)
@@ -143,6 +185,8 @@ async def _chat(settings: Settings, lang: str | None, country: str | None, user:
     finally:
         watcher.cancel()
         delivery.cancel()
+        if scheduler is not None:
+            scheduler.cancel()
         await app.close()
     return 0
 
@@ -196,6 +240,35 @@ def _eval(settings: Settings, path: Path, as_json: bool) -> int:
             print(json.dumps(line, ensure_ascii=False))
     else:
         print(format_table(report))
+    return 0
+
+
+def _bench(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        from bot.bench.run import (
+            BenchOptions,
+            format_report,
+            plot_latency,
+            run_bench,
+            stderr_progress,
+            write_json,
+        )
+    except ImportError as exc:
+        print(f"bot bench needs the test extra (pip install -e '.[test]'): {exc}", file=sys.stderr)
+        return 2
+    options = BenchOptions(
+        quick=args.quick,
+        users=args.users,
+        messages=args.messages,
+        content_dir=settings.content_dir,
+        thresholds=settings.thresholds,
+    )
+    results = run_bench(options, stderr_progress)
+    print(format_report(results))
+    if args.json:
+        write_json(results, args.json)
+    if args.plot:
+        plot_latency(results, args.plot)
     return 0
 
 
@@ -270,4 +343,18 @@ async def _content_unanswered(settings: Settings, lang: str | None, review: bool
         print("\nAnswers marked not helpful:")
         for entry_id, language, helpful, not_helpful in sorted(unhelpful, key=lambda r: -r[3]):
             print(f"  {entry_id} [{language}]: {not_helpful} not helpful, {helpful} helpful")
+    return 0
+
+
+async def _stats(settings: Settings) -> int:
+    from bot.stats import format_stats, handoff_stats
+    from bot.storage.db import open_store
+    from bot.storage.tickets import SqlTicketStore
+
+    store = await open_store(settings.effective_database_url)
+    try:
+        tickets = await SqlTicketStore(store.sessions).all_tickets()
+    finally:
+        await store.close()
+    print(format_stats(handoff_stats(tickets)))
     return 0

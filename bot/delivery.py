@@ -43,7 +43,8 @@ def _buttons_to_json(message: Outbound) -> list[list[list[str]]]:
 
 def _row_to_outbound(row: OutboxMessage) -> Outbound:
     buttons = tuple(tuple(Button(label, action) for label, action in r) for r in row.buttons)
-    return Outbound(ChatRef(Platform(row.platform), row.chat_id), row.text, buttons)
+    chat = ChatRef(Platform(row.platform), row.chat_id)
+    return Outbound(chat, row.text, buttons, thread=row.thread, thread_title=row.thread_title)
 
 
 class Dispatcher:
@@ -63,6 +64,8 @@ class Dispatcher:
         self._base_delay = base_delay
         self._clock = clock
         self._wake = asyncio.Event()
+        self.on_give_up: Callable[[Outbound, str | None, str], Awaitable[None]] | None = None
+        """Called when a message is given up on (to report it where it belongs)."""
 
     def register(self, platform: Platform, sender: Sender) -> None:
         """Deliver messages for `platform` through `sender` (a transport calls this at start)."""
@@ -89,6 +92,8 @@ class Dispatcher:
                 chat_id=message.to.chat_id,
                 text=message.text,
                 buttons=_buttons_to_json(message),
+                thread=message.thread,
+                thread_title=message.thread_title,
                 status="pending",
                 attempts=0,
                 not_before=when,
@@ -165,6 +170,11 @@ class Dispatcher:
                 )
             else:
                 stored.not_before = self._clock() + timedelta(seconds=delay)
+        if give_up and self.on_give_up is not None:
+            try:
+                await self.on_give_up(_row_to_outbound(row), row.dedupe_key, str(exc)[:200])
+            except Exception:
+                log.exception("reporting the undelivered outbox message %s failed", row.id)
 
     async def run(self, interval: float = 1.0) -> None:
         """Deliver due messages until cancelled, waking early when something is queued."""

@@ -6,10 +6,9 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from bot.core.faq import MatchResult
-from bot.knowledge import Library
 
 EQUIVALENT: dict[str, frozenset[str]] = {
     "intent:human": frozenset({"intent:human", "community-talk-to-person"}),
@@ -17,6 +16,14 @@ EQUIVALENT: dict[str, frozenset[str]] = {
     "intent:events": frozenset({"intent:events", "community-peer-groups", "community-family-cafe"}),
 }
 """Pairs that serve a person equally well (see shared/eval/README.md)."""
+
+
+class Matcher(Protocol):
+    """Anything that matches a question like `Library` does (also the baselines of `bot bench`)."""
+
+    def match(self, text: str, lang: str, country: str | None) -> MatchResult:
+        """Rank entries and intents for a typed question."""
+        ...
 
 
 def acceptable(expected: str) -> frozenset[str]:
@@ -70,7 +77,7 @@ class Report:
     lines: list[dict[str, Any]] = field(default_factory=list)
 
 
-def evaluate(library: Library, cases: Iterable[dict[str, Any]]) -> Report:
+def evaluate(library: Matcher, cases: Iterable[dict[str, Any]]) -> Report:
     """Match every case and tally the results per language and overall."""
     report = Report()
     for case in cases:

@@ -16,6 +16,7 @@ from bot.content.check import check
 from bot.content.loader import ContentSet, load
 from bot.content.problems import Problem, Severity
 from bot.core.faq import CATEGORIES, FaqEntry, MatchResult
+from bot.matching.crisis import Signal, compile_signals, signals_danger
 from bot.matching.index import Index, build_index
 from bot.matching.matcher import Thresholds, match
 from bot.matching.normalise import normalise
@@ -30,6 +31,9 @@ class Library:
         self.content = content
         self.thresholds = thresholds or Thresholds()
         self.index: Index = build_index(content.all_entries(), content.intents, content.synonyms)
+        self.crisis_signals: list[Signal] = compile_signals(
+            phrase for info in content.crisis.values() for phrase in info.signals
+        )
 
     def entry(self, entry_id: str, lang: str) -> FaqEntry | None:
         """The entry in `lang`, else English, else any language that has it."""
@@ -61,6 +65,19 @@ class Library:
     def normalise(self, text: str) -> str:
         """The comparison form of a question."""
         return normalise(text)
+
+    def crisis(self, text: str) -> bool:
+        """Whether a message signals immediate danger."""
+        return signals_danger(text, self.crisis_signals)
+
+    def crisis_message(self, lang: str, country: str | None) -> str:
+        """The crisis answer for a person, falling back to English and to 112 alone."""
+        for code in (lang, "en"):
+            info = self.content.crisis.get(code)
+            if info is not None:
+                by_country: dict[str, str] = {str(k): v for k, v in info.message.items()}
+                return by_country.get(country or "FI") or next(iter(by_country.values()))
+        return "**112**"
 
 
 def load_checked(root: Path, today: date | None = None) -> tuple[ContentSet, list[Problem]]:

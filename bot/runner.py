@@ -9,6 +9,7 @@ import signal
 from typing import Protocol
 
 from bot.app import App
+from bot.storage.tickets import SqlTicketStore
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,8 @@ async def run_transports(app: App) -> None:
             loop.add_signal_handler(sig, stop.set)
     watcher = asyncio.create_task(app.library.watch(app.settings.content_reload_seconds))
     delivery = asyncio.create_task(app.dispatcher.run())
+    scheduler = asyncio.create_task(app.scheduler.run()) if app.scheduler else None
+    reminders = asyncio.create_task(remind_unclaimed(app))
     started: list[Transport] = []
     try:
         for transport in transports:
@@ -63,8 +66,37 @@ async def run_transports(app: App) -> None:
     finally:
         watcher.cancel()
         delivery.cancel()
+        if scheduler is not None:
+            scheduler.cancel()
+        reminders.cancel()
         for transport in reversed(started):
             try:
                 await transport.stop()
             except Exception:
                 log.exception("stopping %s failed", transport.name)
+
+
+async def remind_unclaimed(app: App, interval: float = 60.0) -> None:
+    """Remind the facilitator places of tickets nobody claimed within the set time."""
+    from datetime import timedelta
+
+    from bot.core.flows.handoff import unclaimed_reminders
+    from bot.core.messages import Outbound
+    from bot.i18n import translations
+
+    tickets = app.desk.tickets
+    while True:
+        await asyncio.sleep(interval)
+        if not app.desk.places or not isinstance(tickets, SqlTicketStore):
+            continue
+        try:
+            waiting = await tickets.unclaimed_since(
+                timedelta(minutes=app.settings.handoff_reminder_minutes)
+            )
+            t = translations(app.desk.language)
+            for place, text, thread in unclaimed_reminders(app.desk, waiting, t):
+                await app.dispatcher.enqueue(
+                    [Outbound(place, text, thread=thread)], dedupe_key=f"{thread}:reminder:{place}"
+                )
+        except Exception:
+            log.exception("reminding about unclaimed tickets failed")

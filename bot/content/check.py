@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from bot.content.events import check_events
 from bot.content.loader import ContentSet
 from bot.content.problems import Problem, Severity
 from bot.core.faq import LANGUAGES
@@ -78,6 +79,7 @@ def check(content: ContentSet, today: date) -> list[Problem]:
                     Severity.WARNING,
                 )
             )
+    problems.extend(check_events(content.events, today))
     return problems
 
 

@@ -15,8 +15,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from bot.content.events import load_events
 from bot.content.problems import Problem, Severity
-from bot.content.schema import FrontMatter
+from bot.content.schema import CrisisInfo, FrontMatter
+from bot.core.events import Event
 from bot.core.faq import COUNTRIES, LANGUAGES, FaqEntry, Intent
 
 _BLOCK_OPEN = re.compile(r"^:::\s*(\S+)\s*$")
@@ -33,6 +35,8 @@ class ContentSet:
     synonyms: dict[str, list[list[str]]] = field(default_factory=dict)
     intents: dict[str, dict[Intent, list[str]]] = field(default_factory=dict)
     menu: dict[str, list[str]] = field(default_factory=dict)
+    crisis: dict[str, CrisisInfo] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -69,7 +73,12 @@ def load(root: Path) -> ContentSet:
         content.entries[lang] = by_id
         content.synonyms[lang] = _load_synonyms(root / "synonyms" / f"{lang}.yaml", root, content)
         content.intents[lang] = _load_intents(root / "intents" / f"{lang}.yaml", root, content)
+        crisis = _load_crisis(root / "crisis" / f"{lang}.yaml", root, content)
+        if crisis is not None:
+            content.crisis[lang] = crisis
     content.menu = _load_menu(root / "menu.yaml", root, content)
+    content.events, event_problems = load_events(root / "events", root)
+    content.problems.extend(event_problems)
     return content
 
 
@@ -288,3 +297,21 @@ def _load_menu(path: Path, root: Path, content: ContentSet) -> dict[str, list[st
         )
         return {}
     return {str(category): list(ids) for category, ids in data.items()}
+
+
+def _load_crisis(path: Path, root: Path, content: ContentSet) -> CrisisInfo | None:
+    data = _load_yaml(path, root, content)
+    if data is None:
+        if not path.exists():
+            content.problems.append(
+                Problem(
+                    _rel(path, root), 0, "missing: the crisis answer must exist in every language"
+                )
+            )
+        return None
+    try:
+        return CrisisInfo.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            content.problems.append(Problem(_rel(path, root), 0, _error_message(error)))
+        return None

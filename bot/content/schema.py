@@ -11,6 +11,17 @@ EntryId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*[a-z0-9]
 Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 
 
+class CrisisInfo(BaseModel):
+    """`content/crisis/<lang>.yaml`: what signals immediate danger, and the answer per country."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    signals: list[Phrase] = Field(min_length=1)
+    message: dict[Literal["FI", "EE"], Annotated[str, StringConstraints(min_length=1)]]
+    sources: list[AnyHttpUrl] = Field(min_length=1)
+    reviewed: date
+
+
 class FrontMatter(BaseModel):
     """What an FAQ file says about itself between its `---` lines."""
 

@@ -14,7 +14,9 @@ from bot.core.faq import CATEGORIES, COUNTRIES, LANGUAGES
 MAX_PAYLOAD_BYTES = 64
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,54}$")
 
-VERBS_WITHOUT_ARGUMENT = frozenset({"menu", "human", "events", "settings", "none", "help"})
+VERBS_WITHOUT_ARGUMENT = frozenset({"menu", "human", "events", "settings", "none", "help", "hskip"})
+_RATING = re.compile(r"^\d{1,9}:[1-5]$")
+_TICKET_ACTION = re.compile(r"^(claim|unclaim|close):\d{1,9}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +71,48 @@ def parse(payload: str) -> Action | None:
         "fb+": bool(_ID.match(arg)),
         "fb-": bool(_ID.match(arg)),
         "ask": arg in ("language", "country"),
+        "rate": bool(_RATING.match(arg)),
+        "tk": bool(_TICKET_ACTION.match(arg)),
     }
-    if valid.get(verb):
+    if valid.get(verb) or _valid_event_action(verb, arg):
         return Action(verb, arg)
     return None
+
+
+# --- events: groups and cafés -----------------------------------------------------------------
+
+EVENT_VERBS = frozenset({"ev", "join", "wait", "leave", "drop", "ics", "fsu", "fcsv", "fcx"})
+"""Verbs whose argument is an event id: details, sign up, join the waitlist, ask to cancel,
+cancel, calendar file; and for facilitators sign-up list, CSV export, cancel the event."""
+MAX_PARTY_BUTTON = 20
+_COUNT = re.compile(r"^\d{1,2}$")
+
+
+def _valid_event_action(verb: str, arg: str) -> bool:
+    if verb == "mine":
+        return arg == ""
+    if verb in EVENT_VERBS:
+        return bool(_ID.match(arg))
+    if verb in ("ad", "ch") and _COUNT.match(arg):
+        return (1 if verb == "ad" else 0) <= int(arg) <= MAX_PARTY_BUTTON
+    return False
+
+
+def event(event_id: str) -> str:
+    """Payload that shows an event's details."""
+    return f"ev:{event_id}"
+
+
+def event_verb(verb: str, event_id: str) -> str:
+    """Payload for one of the `EVENT_VERBS` on an event."""
+    return f"{verb}:{event_id}"
+
+
+def adults(count: int) -> str:
+    """Payload choosing how many adults come."""
+    return f"ad:{count}"
+
+
+def children(count: int) -> str:
+    """Payload choosing how many children come."""
+    return f"ch:{count}"

@@ -15,15 +15,18 @@ from collections.abc import Callable
 from gettext import NullTranslations
 
 from bot.core import actions, texts
+from bot.core.eventdesk import EventDesk
 from bot.core.faq import Intent
-from bot.core.flows import faq, menu, onboarding
+from bot.core.flows import events as events_flow
+from bot.core.flows import faq, handoff, menu, onboarding
+from bot.core.flows.handoff import HandoffDesk
 from bot.core.messages import Button, ChatRef, Inbound, Outbound
-from bot.core.ports import Knowledge, Outbox, Store, UserProfile
+from bot.core.ports import Knowledge, Outbox, Store, Ticket, UserProfile
 from bot.core.turn import Turn
 
 log = logging.getLogger(__name__)
 
-COMMANDS = frozenset({"start", "menu", "help", "language", "country"})
+COMMANDS = frozenset({"start", "menu", "help", "language", "country", "end"})
 MAX_TEXT_CHARS = 4000
 """Longer messages are cut before they are matched: no question needs more."""
 
@@ -37,9 +40,16 @@ class Engine:
         knowledge: Callable[[], Knowledge],
         catalogs: Callable[[str], NullTranslations],
         outbox: Outbox | None = None,
+        desk: HandoffDesk | None = None,
+        *,
+        events: EventDesk | None = None,
+        facilitators: frozenset[str] = frozenset(),
     ) -> None:
         self._store = store
         self._outbox = outbox
+        self._desk = desk
+        self._events = events
+        self._facilitators = facilitators
         self._knowledge = knowledge
         self._catalogs = catalogs
         self._locks: weakref.WeakValueDictionary[ChatRef, asyncio.Lock] = (
@@ -48,15 +58,21 @@ class Engine:
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         """Handle one message or button press and return what to send back."""
-        lock = self._locks.get(inbound.chat)
-        if lock is None:
-            lock = self._locks[inbound.chat] = asyncio.Lock()
-        async with lock:
+        offers: list[Outbound] = []
+        async with self._lock(inbound.chat):
             try:
-                return await self._handle(inbound)
+                replies = await self._handle(inbound, offers)
             except Exception:
                 log.exception("could not handle a message in %s", inbound.chat)
                 return [self._apology(inbound)]
+        # After this chat's lock is released: taking another chat's lock while holding this one
+        # could deadlock with that chat doing the same.
+        for message in offers:
+            try:
+                await self._offer_choices(message)
+            except Exception:
+                log.exception("could not offer the choices of a notice to %s", message.to)
+        return replies
 
     def _apology(self, inbound: Inbound) -> Outbound:
         lang = onboarding.language_from_hint(inbound.language_hint) or "en"
@@ -67,7 +83,9 @@ class Engine:
             ((Button(texts.back_to_menu(t), "menu"),),),
         )
 
-    async def _handle(self, inbound: Inbound) -> list[Outbound]:
+    async def _handle(self, inbound: Inbound, offers: list[Outbound]) -> list[Outbound]:
+        if self._desk is not None and self._desk.is_place(inbound.chat):
+            return await self._handle_place(inbound, self._desk, offers)
         platform = inbound.platform.value
         user = await self._store.get_user(platform, inbound.user_id)
         if user is None:
@@ -81,6 +99,8 @@ class Engine:
             knowledge=self._knowledge(),
             store=self._store,
             catalogs=self._catalogs,
+            events=self._events,
+            facilitator=f"{platform}:{inbound.user_id}" in self._facilitators,
         )
         await self._route(turn)
         # Numbers typed next refer to the buttons of the last message that had any.
@@ -90,12 +110,63 @@ class Engine:
         )
         await self._store.save_user(user)
         await self._store.save_conversation(conversation)
-        if turn.notices:
-            if self._outbox is None:
-                log.error("%d notices dropped: the engine has no outbox", len(turn.notices))
-            else:
-                await self._outbox.enqueue(turn.notices)
+        offers.extend(await self._send_notices(turn))
         return turn.replies
+
+    async def _handle_place(
+        self, inbound: Inbound, desk: HandoffDesk, offers: list[Outbound]
+    ) -> list[Outbound]:
+        """A message in a facilitator place: only facilitators' ticket and event actions count."""
+        facilitator = desk.is_facilitator(inbound.platform.value, inbound.user_id)
+        turn = Turn(
+            inbound=inbound,
+            user=UserProfile(inbound.platform.value, inbound.user_id, desk.language),
+            conversation=await self._store.load_conversation(inbound.chat),
+            t=self._catalogs(desk.language),
+            knowledge=self._knowledge(),
+            store=self._store,
+            catalogs=self._catalogs,
+            events=self._events,
+            facilitator=facilitator,
+        )
+        word, _, argument = (inbound.text or "").strip().partition(" ")
+        command = word[1:].split("@", 1)[0].casefold() if word[:1] in ("/", "!") else ""
+        verb, _, arg = (inbound.action or "").partition(":")
+        if facilitator and command in events_flow.FACILITATOR_COMMANDS:
+            await events_flow.facilitator_command(turn, command, argument)
+        elif facilitator and verb in ("fsu", "fcsv", "fcx"):
+            await events_flow.facilitator_action(turn, verb, arg)
+        else:
+            await handoff.in_place(turn, desk)
+        offers.extend(await self._send_notices(turn))
+        return turn.replies
+
+    def _lock(self, chat: ChatRef) -> asyncio.Lock:
+        """The lock that serialises one conversation."""
+        lock = self._locks.get(chat)
+        if lock is None:
+            lock = self._locks[chat] = asyncio.Lock()
+        return lock
+
+    async def _send_notices(self, turn: Turn) -> list[Outbound]:
+        """Queue the turn's notices; returns those whose buttons a typed number should pick."""
+        if not turn.notices:
+            return []
+        if self._outbox is None:
+            log.error("%d notices dropped: the engine has no outbox", len(turn.notices))
+            return []
+        for message, key in turn.notices:
+            await self._outbox.enqueue([message], dedupe_key=key)
+        return [m for m, _ in turn.notices if m.buttons and m.to != turn.inbound.chat]
+
+    async def _offer_choices(self, message: Outbound) -> None:
+        """A notice with buttons (a rating, a waitlist offer): a typed number picks them too."""
+        if self._desk is not None and self._desk.is_place(message.to):
+            return
+        async with self._lock(message.to):
+            conversation = await self._store.load_conversation(message.to)
+            conversation.data["choices"] = [button.action for button in message.choices()]
+            await self._store.save_conversation(conversation)
 
     async def _route(self, turn: Turn) -> None:
         inbound = turn.inbound
@@ -106,18 +177,43 @@ class Engine:
             self._on_unsupported(turn, inbound.unsupported)
             return
         text = (inbound.text or "").strip()
+        if text and not text.startswith("/") and turn.knowledge.crisis(text):
+            await handoff.crisis(turn, self._desk, text)
+            return
         if not text:
             self._on_empty(turn)
         elif text.startswith("/"):
             await self._on_command(turn, text)
+        elif self._desk is not None and turn.state == "handoff.describe":
+            await handoff.open_ticket(turn, self._desk, text)
+        elif (ticket := await self._open_ticket(turn)) is not None and self._desk is not None:
+            await handoff.relay_from_person(turn, self._desk, ticket, text)
         elif (picked := self._numbered_choice(turn, text)) is not None:
             await self._on_action(turn, picked)
+        elif (
+            turn.state.startswith("events.")
+            and turn.events
+            and await events_flow.on_text(turn, text)
+        ):
+            return  # a name or a number of people while signing up
         elif not self._onboarded(turn):
             self._on_text_during_onboarding(turn, text)
         else:
             intent = await faq.answer_question(turn, text[:MAX_TEXT_CHARS])
             if intent is not None:
                 await self._on_intent(turn, intent)
+
+    async def _open_ticket(self, turn: Turn) -> Ticket | None:
+        """The person's open ticket, when they have one (their messages then go to a person)."""
+        if self._desk is None or "ticket" not in turn.conversation.data:
+            return None
+        ticket = await self._desk.tickets.open_ticket_for(turn.inbound.chat)
+        if ticket is None:
+            turn.conversation.data.pop("ticket", None)
+            turn.conversation.data.pop("told_relay", None)
+            if turn.state == "handoff.open":
+                turn.go("menu")
+        return ticket
 
     def _onboarded(self, turn: Turn) -> bool:
         return turn.user.language is not None and turn.user.country is not None
@@ -175,7 +271,7 @@ class Engine:
     async def _on_command(self, turn: Turn, text: str) -> None:
         word, _, argument = text[1:].partition(" ")
         command = word.split("@", 1)[0].casefold()  # Telegram adds @botname in groups
-        if command not in COMMANDS:
+        if command not in COMMANDS and command not in events_flow.FACILITATOR_COMMANDS:
             t = turn.t
             turn.say(
                 t.gettext("I do not know the command %(command)s.")
@@ -190,6 +286,14 @@ class Engine:
             await self._on_start(turn, argument.strip())
         elif command == "language":
             onboarding.ask_language(turn)
+        elif command == "end":
+            if self._desk is not None:
+                await handoff.end_by_person(turn, self._desk)
+            menu.show_main_menu(
+                turn, turn.t.gettext("The conversation with the facilitator has ended.")
+            )
+        elif command in events_flow.FACILITATOR_COMMANDS:
+            await events_flow.facilitator_command(turn, command, argument)
         elif not self._onboarded(turn):
             onboarding.start(turn)
         elif command == "country":
@@ -204,10 +308,14 @@ class Engine:
         target = None
         if payload.startswith("faq_"):
             target = actions.parse(actions.faq(payload.removeprefix("faq_")))
+        elif payload.startswith("event_") and self._events is not None:
+            target = actions.parse(actions.event(payload.removeprefix("event_")))
         if not self._onboarded(turn):
             if target is not None:
                 turn.conversation.data["pending"] = target.encode()
             onboarding.start(turn)
+        elif target is not None and target.verb == "ev":
+            await events_flow.show_event(turn, target.arg)
         elif target is not None:
             faq.show_entry(turn, target.arg)
         else:
@@ -227,6 +335,9 @@ class Engine:
             onboarding.start(turn)
         elif verb == "country":
             onboarding.set_country(turn, arg)
+            pending = turn.conversation.data.pop("pending", None)
+            if isinstance(pending, str) and pending.startswith("ev:") and self._events:
+                await events_flow.show_event(turn, pending.removeprefix("ev:"))
         elif verb == "ask":
             onboarding.ask_country(turn)
         elif verb == "menu":
@@ -243,8 +354,41 @@ class Engine:
             menu.show_help(turn)
         elif verb == "none":
             faq.no_match(turn)
+        elif verb == "hskip":
+            if self._desk is not None and turn.state == "handoff.describe":
+                await handoff.open_ticket(turn, self._desk, "")
+            else:
+                self._on_stale(turn)
+        elif verb == "rate":
+            if not await handoff.rate(turn, self._desk, arg):
+                self._on_stale(turn)
+        elif verb in actions.EVENT_VERBS or verb in ("mine", "ad", "ch"):
+            await self._on_event_action(turn, verb, arg)
+        elif verb == "tk":
+            self._on_stale(turn)  # ticket buttons only work in a facilitator place
         else:
             await self._on_intent(turn, Intent.HUMAN if verb == "human" else Intent.EVENTS)
+
+    async def _on_event_action(self, turn: Turn, verb: str, arg: str) -> None:
+        """Buttons of the groups-and-cafés flow (and the facilitators' event buttons)."""
+        if turn.events is None:
+            menu.coming_soon(turn, "events")
+        elif verb in ("fsu", "fcsv", "fcx"):
+            await events_flow.facilitator_action(turn, verb, arg)
+        elif verb == "mine":
+            await events_flow.show_mine(turn)
+        elif verb == "ev":
+            await events_flow.show_event(turn, arg)
+        elif verb in ("join", "wait"):
+            await events_flow.start_signup(turn, arg, waitlist=verb == "wait")
+        elif verb in ("ad", "ch"):
+            await events_flow.set_count(turn, verb == "ch", int(arg))
+        elif verb == "leave":
+            await events_flow.ask_leave(turn, arg)
+        elif verb == "drop":
+            await events_flow.leave(turn, arg)
+        else:
+            await events_flow.send_calendar(turn, arg)
 
     def _on_stale(self, turn: Turn) -> None:
         """A payload that is malformed, forged or from a menu that no longer exists."""
@@ -269,6 +413,11 @@ class Engine:
             else:
                 onboarding.ask_language(turn)
         elif intent is Intent.EVENTS:
-            menu.coming_soon(turn, "events")
+            if turn.events is None:
+                menu.coming_soon(turn, "events")
+            else:
+                await events_flow.show_list(turn)
+        elif await self._open_ticket(turn) is not None:
+            turn.say(t.gettext("You are talking with a person now; /end returns to the menu."))
         else:
-            menu.coming_soon(turn, "human")
+            handoff.start(turn, self._desk)

@@ -45,6 +45,11 @@ class Inbound:
     action: str | None = None
     language_hint: str | None = None
     display_name: str | None = None
+    reply_to_text: str | None = None
+    """The text of the message this one replies to, when the platform says (facilitator places)."""
+    thread: str | None = None
+    """The logical thread the message was written in, e.g. `ticket:12` (a Telegram forum topic or
+    a Matrix thread that the transport mapped back)."""
     unsupported: str | None = None
     """Set instead of text for content Sild cannot read: `photo`, `sticker`, `voice`, `file`,
     `location`, `undecryptable` (an encrypted message that could not be decrypted), ..."""
@@ -79,7 +84,9 @@ class Outbound:
     `text` is in Sild's Markdown subset (paragraphs, bold, italic, links, lists); any text that came
     from a person is escaped before it is put in. `buttons` are rows of choices. `edit` marks a
     message that may replace the previous menu message on platforms that can edit.
-    `attachments` are files sent along (each transport sends them its own way).
+    `attachments` are files sent along (each transport sends them its own way). `thread` groups
+    messages about one thing (`ticket:12`) where the platform can: a Telegram forum topic, a
+    Matrix thread; `thread_title` is that thread's current title (its status).
     """
 
     to: ChatRef
@@ -87,6 +94,8 @@ class Outbound:
     buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
     edit: bool = False
     attachments: tuple[Attachment, ...] = ()
+    thread: str | None = None
+    thread_title: str | None = None
 
     def choices(self) -> list[Button]:
         """All buttons in reading order, as numbered choices are shown."""

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from gettext import NullTranslations
+from typing import TYPE_CHECKING
 
-from bot.core.messages import Button, ChatRef, Inbound, Outbound
+from bot.core.messages import Attachment, Button, ChatRef, Inbound, Outbound
 from bot.core.ports import Conversation, Knowledge, Store, UserProfile
+
+if TYPE_CHECKING:
+    from bot.core.eventdesk import EventDesk
 
 
 @dataclass(slots=True)
@@ -26,7 +30,11 @@ class Turn:
     store: Store
     catalogs: Callable[[str], NullTranslations]
     replies: list[Outbound] = field(default_factory=list)
-    notices: list[Outbound] = field(default_factory=list)
+    notices: list[tuple[Outbound, str | None]] = field(default_factory=list)
+    events: EventDesk | None = None
+    """Events and sign-ups, when the engine has them (see `bot.core.eventdesk`)."""
+    facilitator: bool = False
+    """Whether the person is a configured facilitator (may see sign-up lists, cancel events)."""
 
     @property
     def lang(self) -> str:
@@ -48,12 +56,29 @@ class Turn:
         buttons: Iterable[Sequence[Button]] = (),
         *,
         edit: bool = False,
+        attachments: Sequence[Attachment] = (),
     ) -> None:
-        """Queue a reply to the person."""
+        """Queue a reply to the person, with files (a calendar file, an export) if given."""
         rows = tuple(tuple(row) for row in buttons if row)
-        self.replies.append(Outbound(self.inbound.chat, text, rows, edit=edit))
+        self.replies.append(
+            Outbound(self.inbound.chat, text, rows, edit=edit, attachments=tuple(attachments))
+        )
 
-    def tell(self, chat: ChatRef, text: str, buttons: Iterable[Sequence[Button]] = ()) -> None:
-        """Queue a message to someone else (a notice); it goes out through the outbox."""
+    def tell(
+        self,
+        chat: ChatRef,
+        text: str,
+        buttons: Iterable[Sequence[Button]] = (),
+        *,
+        key: str | None = None,
+        thread: str | None = None,
+        thread_title: str | None = None,
+    ) -> None:
+        """Queue a message to someone else (a notice); it goes out through the outbox.
+
+        `key` makes it idempotent and names what it is about (`ticket:12:…`), so a failed
+        delivery can be reported where it belongs.
+        """
         rows = tuple(tuple(row) for row in buttons if row)
-        self.notices.append(Outbound(chat, text, rows))
+        message = Outbound(chat, text, rows, thread=thread, thread_title=thread_title)
+        self.notices.append((message, key))

@@ -45,7 +45,7 @@ def alembic_config() -> Config:
 def _upgrade(connection: Connection) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    command.upgrade(config, "heads")  # feature branches of the schema may stand side by side
 
 
 async def migrate(engine: AsyncEngine) -> None:

@@ -21,6 +21,7 @@ PROMPT = "> "
 def render(reply: Outbound) -> str:
     """A reply as terminal text: the message, then its buttons as numbered choices."""
     lines = [to_plain(reply.text)]
+    lines.extend(f"[{attachment.filename}]" for attachment in reply.attachments)
     choices = reply.choices()
     if choices:
         lines.append("")

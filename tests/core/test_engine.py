@@ -180,13 +180,11 @@ async def test_deep_link_before_onboarding_opens_entry_after_it(engine: Engine) 
     assert person.actions()[0] == "fb+:health-helpline"
 
 
-async def test_events_and_handoff_say_they_are_coming(engine: Engine) -> None:
+async def test_handoff_without_facilitator_places_says_so_honestly(engine: Engine) -> None:
     person = Person(engine)
     await person.onboard("en", "FI")
-    await person.presses("events")
-    assert "coming soon" in person.text()
     await person.presses("human")
-    assert "coming soon" in person.text()
+    assert "not set up here yet" in person.text() and "112" in person.text()
 
 
 async def test_state_survives_a_restart(store: SqlStore, library: Library) -> None:

@@ -80,6 +80,9 @@ def _host(url: str) -> str:
 
 async def answer_question(turn: Turn, text: str) -> Intent | None:
     """Match a typed question and reply; returns the intent to act on, if it was one."""
+    # The last few questions go with a ticket, so a facilitator sees what the person tried.
+    recent = [q for q in turn.conversation.data.get("recent", []) if isinstance(q, str)]
+    turn.conversation.data["recent"] = [*recent, text[:200]][-5:]
     result = turn.knowledge.match(text, turn.lang, turn.user.country)
     best = result.best
     if result.decision == "answer" and best is not None:

@@ -9,17 +9,21 @@ from bot.core.turn import Turn
 
 
 def main_menu_buttons(turn: Turn) -> list[list[Button]]:
-    """The main menu: the four FAQ areas, groups, a person, and settings."""
+    """The main menu: the four FAQ areas, groups, a person, my sign-ups, and settings."""
     t, country = turn.t, turn.user.country
 
     def _cat(name: str) -> Button:
         return Button(texts.category_label(t, name, country), actions.category(name))
 
+    settings = Button(t.gettext("Language and country"), "settings")
+    last_row = [settings]
+    if turn.events is not None:  # sign-ups exist only where the engine has events
+        last_row = [Button(t.gettext("My sign-ups"), "mine"), settings]
     return [
         [_cat("health"), _cat("jobs")],
         [_cat("unions"), _cat("living")],
         [Button(texts.groups_and_cafes(t), "events"), Button(texts.talk_to_person(t), "human")],
-        [Button(t.gettext("Language and country"), "settings")],
+        last_row,
     ]
 
 

@@ -79,7 +79,9 @@ def set_country(turn: Turn, code: str) -> None:
         "Sild keeps only your language, your country and where you are in the menu.\n"
         "Questions it cannot answer are kept without your name, so the team can add answers."
     )
-    pending = turn.conversation.data.pop("pending", None)
+    pending = turn.conversation.data.get("pending")
     show_main_menu(turn, notice)
     if isinstance(pending, str) and pending.startswith("faq:"):
+        del turn.conversation.data["pending"]
         faq_flow.show_entry(turn, pending.removeprefix("faq:"))
+    # Other deep links (`ev:<id>`) need the database: the engine opens them next.

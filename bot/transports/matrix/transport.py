@@ -46,6 +46,8 @@ from bot.app import App
 from bot.core.messages import Attachment, ChatRef, Inbound, Outbound, Platform
 from bot.delivery import DeliveryError
 from bot.i18n import translations
+from bot.threads import ThreadMap
+from bot.transports.matrix.facilitators import in_thread, place_content, place_inbound, place_ref
 from bot.transports.matrix.inbound import to_inbound
 from bot.transports.matrix.render import file_content, message_content
 from bot.transports.matrix.retry import (
@@ -131,6 +133,7 @@ class MatrixTransport:
         self._facilitator_setting = settings.matrix_facilitator_room
         self._facilitator_room: str | None = None
         self._state = MatrixState(app.store)
+        self._threads = ThreadMap(app.store, Platform.MATRIX.value)
         self._sync_timeout_ms = sync_timeout_ms
         self._backoff = backoff or Backoff()
         self._client: AsyncClient | None = None
@@ -370,6 +373,13 @@ class MatrixTransport:
         if isinstance(event, RoomMemberEvent):
             await self._on_membership(room, event)
             return False
+        if self._facilitator_room is not None and room.room_id == self._facilitator_room:
+            place = place_ref(self._facilitator_setting or room.room_id)
+            inbound = await place_inbound(event, place, room.room_id, self.user_id, self._threads)
+            if inbound is None:
+                return False
+            await self._answer(inbound, event.event_id)
+            return True
         if not self._is_conversation(room):
             return False
         inbound = to_inbound(event, room.room_id, self.user_id, room.user_name(event.sender))
@@ -455,11 +465,48 @@ class MatrixTransport:
         """Send a message and its attachments to its room, retrying temporary failures."""
         if t is None:
             t = await self._translations(message.to.chat_id, None)
+        if self._is_place(message.to.chat_id):
+            return await self._send_to_place(message, txn_id, t)
         result = await self._send_content(message.to.chat_id, message_content(message, t), txn_id)
         for number, attachment in enumerate(message.attachments):
             if not result.ok:
                 break
             result = await self._send_file(message.to.chat_id, attachment, f"{txn_id}.f{number}")
+        return result
+
+    def _is_place(self, chat_id: str) -> bool:
+        """Whether a chat id names the facilitator room (by its id or its configured alias)."""
+        return self._facilitator_room is not None and chat_id in (
+            self._facilitator_room,
+            self._facilitator_setting,
+        )
+
+    async def _send_to_place(
+        self, message: Outbound, txn_id: str, t: NullTranslations
+    ) -> SendResult:
+        """Post in the facilitator room: in the ticket's thread, the first message its root."""
+        room_id = self._facilitator_room
+        assert room_id is not None
+        content = place_content(message, t)
+        if not message.thread:
+            return await self._send_content(room_id, content, txn_id)
+        thread = message.thread
+        sent_as_root: SendResult | None = None
+
+        async def _root() -> str | None:
+            nonlocal sent_as_root
+            sent_as_root = await self._send_content(room_id, content, txn_id)
+            return sent_as_root.event_id
+
+        root = await self._threads.remote_id(room_id, thread, _root)
+        if sent_as_root is not None:
+            return sent_as_root
+        if root is None:
+            return await self._send_content(room_id, content, txn_id)
+        result = await self._send_content(room_id, in_thread(content, root), txn_id)
+        if result.event_id is not None:
+            # A reply to this message is about the same ticket.
+            await self._threads.remember_event(room_id, result.event_id, thread)
         return result
 
     async def _send_content(self, room_id: str, content: dict[str, Any], txn_id: str) -> SendResult:

@@ -182,7 +182,7 @@ class Sender:
             await self.deliver_one(reply, pressed if index == 0 else None)
 
     async def deliver_one(
-        self, reply: Outbound, pressed: Message | None = None
+        self, reply: Outbound, pressed: Message | None = None, topic: int | None = None
     ) -> tuple[Delivery, bool]:
         """Send one reply (its chunks, then its attachments); stops at the first failure.
 
@@ -208,7 +208,7 @@ class Sender:
         last = len(rendered.chunks) - 1
         for number, chunk in enumerate(rendered.chunks):
             markup = rendered.keyboard if number == last else None
-            outcome, message_id = await self.send(chat_id, chunk, markup)
+            outcome, message_id = await self.send(chat_id, chunk, markup, topic)
             if outcome not in (Delivery.DONE, Delivery.UNCERTAIN):
                 return outcome, sent_any
             sent_any = True
@@ -221,7 +221,11 @@ class Sender:
         return outcome, sent_any
 
     async def send(
-        self, chat_id: str, html: str, markup: InlineKeyboardMarkup | None = None
+        self,
+        chat_id: str,
+        html: str,
+        markup: InlineKeyboardMarkup | None = None,
+        topic: int | None = None,
     ) -> tuple[Delivery, int | None]:
         """Send one HTML message, at most once (see the module docstring); and its id if known."""
         target = _chat_id(chat_id)
@@ -233,11 +237,16 @@ class Sender:
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup,
                 link_preview_options=_NO_PREVIEW,
+                message_thread_id=topic,
             )
 
         async def _send_plain() -> Message:
             return await self._bot.send_message(
-                target, to_plain_text(html), reply_markup=markup, link_preview_options=_NO_PREVIEW
+                target,
+                to_plain_text(html),
+                reply_markup=markup,
+                link_preview_options=_NO_PREVIEW,
+                message_thread_id=topic,
             )
 
         outcome, message, refusal = await self._send("sendMessage", chat_id, _send_html)

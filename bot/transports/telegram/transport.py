@@ -14,6 +14,7 @@ to the `Sender`. Updates are processed concurrently.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 import secrets
@@ -39,10 +40,12 @@ from bot.core.messages import Inbound, Outbound, Platform
 from bot.delivery import DeliveryError
 from bot.i18n import translations
 from bot.settings import Settings
+from bot.threads import TransportState
 from bot.transports.telegram import redact
 from bot.transports.telegram.inbound import from_callback, from_message
 from bot.transports.telegram.profile import publish_profile
 from bot.transports.telegram.sender import Delivery, RetryPolicy, Sender, UserStatus
+from bot.transports.telegram.topics import ForumTopics
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +86,10 @@ class Outbox(Protocol):
         ...
 
 
+class Store(UserStatus, TransportState, Protocol):
+    """What the transport keeps in the database: blocked users and the ticket topics."""
+
+
 class AppParts(Protocol):
     """What the transport needs of `bot.app.App`."""
 
@@ -97,8 +104,8 @@ class AppParts(Protocol):
         ...
 
     @property
-    def store(self) -> UserStatus:
-        """Where blocked users are marked."""
+    def store(self) -> Store:
+        """Where blocked users are marked and ticket topics remembered."""
         ...
 
     @property
@@ -191,6 +198,7 @@ class TelegramTransport:
         self._redact = redact.install(settings.telegram_token.get_secret_value())
         self.application = build_application(settings, rate_limiter)
         self.sender = Sender(self.application.bot, app.store, retry)
+        self.topics = ForumTopics(self.application.bot, app.store)
         self._recent = RecentUpdates()
         self.application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self._on_message))
         self.application.add_handler(CallbackQueryHandler(self._on_callback))
@@ -263,6 +271,10 @@ class TelegramTransport:
         inbound = from_message(message, self._settings.telegram_facilitator_chat)
         if inbound is None:
             return
+        if message.is_topic_message and message.message_thread_id is not None:
+            thread = await self.topics.thread_of(inbound.chat.chat_id, message.message_thread_id)
+            if thread is not None:
+                inbound = dataclasses.replace(inbound, thread=thread)
         self.sender.reachable(inbound.chat.chat_id)
         await self._reply(await self._app.engine.handle(inbound))
 
@@ -301,7 +313,12 @@ class TelegramTransport:
         """
         if not self.application.running:
             raise DeliveryError("the Telegram transport is not running")
-        outcome, sent_any = await self.sender.deliver_one(message)
+        topic = None
+        if message.thread and message.to.chat_id == self._settings.telegram_facilitator_chat:
+            topic = await self.topics.topic_for(
+                message.to.chat_id, message.thread, message.thread_title
+            )
+        outcome, sent_any = await self.sender.deliver_one(message, topic=topic)
         if outcome in (Delivery.DONE, Delivery.UNCERTAIN):
             return
         permanent = sent_any or outcome in (Delivery.BLOCKED, Delivery.REFUSED)

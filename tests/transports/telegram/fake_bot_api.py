@@ -104,6 +104,8 @@ class Sent:
     text: str
     markup: dict[str, Any] | None = None
     edits: int = 0
+    thread_id: int | None = None
+    """The forum topic the message went into, if any."""
 
     def buttons(self) -> list[dict[str, str]]:
         """The inline buttons in reading order."""
@@ -165,6 +167,10 @@ class FakeBotApi:
     last_update_id: int = 0
     confirmed: int = 0
     """The highest offset a `getUpdates` has sent: every update below it is with the bot."""
+    forums: set[int] = field(default_factory=set)
+    """Group chats that have topics enabled."""
+    topics: dict[tuple[int, int], str] = field(default_factory=dict)
+    """(chat id, topic id) → the topic's current name."""
 
     def __post_init__(self) -> None:
         self._changed = asyncio.Condition()
@@ -256,6 +262,21 @@ class FakeBotApi:
                     "pending_update_count": 0}  # fmt: skip
         if method == "sendMessage":
             return self._send_message(params)
+        if method == "createForumTopic":
+            chat_id = int(params["chat_id"])
+            if chat_id not in self.forums:
+                raise BadRequest("Bad Request: the chat is not a forum")
+            topic_id = 1000 + len(self.topics)
+            self.topics[(chat_id, topic_id)] = str(params["name"])
+            return {"message_thread_id": topic_id, "name": params["name"], "icon_color": 7322096}
+        if method == "editForumTopic":
+            key = (int(params["chat_id"]), int(params["message_thread_id"]))
+            if key not in self.topics:
+                raise BadRequest("Bad Request: TOPIC_ID_INVALID")
+            if self.topics[key] == params.get("name"):
+                raise BadRequest("Bad Request: TOPIC_NOT_MODIFIED")
+            self.topics[key] = str(params.get("name"))
+            return True
         if method == "editMessageText":
             return self._edit_message(params)
         if method == "answerCallbackQuery":
@@ -321,6 +342,8 @@ class FakeBotApi:
         text = self._check_text(params)
         markup = self._check_markup(params)
         message = Sent(chat_id, self._next_message_id(chat_id), str(params["text"]), text, markup)
+        if params.get("message_thread_id"):
+            message.thread_id = int(params["message_thread_id"])
         self.messages[(chat_id, message.message_id)] = message
         self.events.setdefault(chat_id, []).append(Event("send", message, text))
         return self._message_json(message)
@@ -389,9 +412,22 @@ class FakeBotApi:
             **content,
         }
 
-    async def text(self, user: dict[str, Any], text: str, chat_id: int | None = None) -> int:
-        """The user sends a text message."""
+    async def text(
+        self,
+        user: dict[str, Any],
+        text: str,
+        chat_id: int | None = None,
+        *,
+        thread_id: int | None = None,
+        reply_to: Sent | None = None,
+    ) -> int:
+        """The user sends a text message (in a forum topic, or as a reply to a bot message)."""
         content: dict[str, Any] = {"text": text}
+        if thread_id is not None:
+            content["message_thread_id"] = thread_id
+            content["is_topic_message"] = True
+        if reply_to is not None:
+            content["reply_to_message"] = self._message_json(reply_to)
         if text.startswith("/"):
             length = len(text.split(" ", 1)[0])
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]

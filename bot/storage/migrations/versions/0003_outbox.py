@@ -26,6 +26,8 @@ def upgrade() -> None:
         sa.Column("chat_id", sa.String(255), nullable=False),
         sa.Column("text", sa.Text, nullable=False),
         sa.Column("buttons", sa.JSON, nullable=False),
+        sa.Column("thread", sa.String(64), nullable=True),
+        sa.Column("thread_title", sa.String(200), nullable=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False),
         sa.Column("not_before", sa.DateTime(timezone=True), nullable=False),

@@ -25,6 +25,7 @@ from pydantic import (
     field_validator,
 )
 
+from bot.content.files import parse_yaml, read_text, relative_name
 from bot.content.problems import Problem, Severity
 from bot.core.events import TIME_ZONES, Event, EventKind, Place, Session
 from bot.core.faq import COUNTRIES, LANGUAGES
@@ -157,37 +158,20 @@ def load_events(folder: Path, root: Path) -> tuple[list[Event], list[Problem]]:
     return events, problems
 
 
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root.parent))
-    except ValueError:
-        return str(path)
-
-
 def parse_event_file(path: Path, root: Path) -> tuple[Event | None, list[Problem]]:
     """Parse one event file; the event is None when the file has errors."""
-    name = _rel(path, root)
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return None, [Problem(name, 0, f"file is larger than {MAX_FILE_BYTES // 1024} KiB")]
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return None, [Problem(name, 0, f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
-    except OSError as exc:
-        return None, [Problem(name, 0, f"cannot read: {exc.strerror}")]
+    name = relative_name(path, root)
+    text, problems = read_text(path, name, MAX_FILE_BYTES)
+    if text is None:
+        return None, problems
     return parse_event_text(text, name)
 
 
 def parse_event_text(text: str, name: str) -> tuple[Event | None, list[Problem]]:
     """Parse the YAML text of an event file named `name` (used in problems)."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        return None, [Problem(name, line, f"not valid YAML: {problem}")]
+    node, data, problems = parse_yaml(text, name)
+    if problems:
+        return None, problems
     if not isinstance(data, dict) or node is None:
         return None, [Problem(name, 1, "an event file must be a mapping of fields (key: value)")]
     lines = dict(_node_lines(node, ()))

@@ -16,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from bot.content.events import load_events
+from bot.content.files import parse_yaml, read_text, relative_name
 from bot.content.problems import Problem, Severity
 from bot.content.schema import CrisisInfo, FrontMatter
 from bot.core.events import Event
@@ -56,7 +57,7 @@ def load(root: Path) -> ContentSet:
         folder = root / f"faq_{lang}"
         by_id: dict[str, FaqEntry] = {}
         if not folder.is_dir():
-            content.problems.append(Problem(_rel(folder, root), 0, "folder is missing"))
+            content.problems.append(Problem(relative_name(folder, root), 0, "folder is missing"))
         for path in sorted(folder.rglob("*.md")) if folder.is_dir() else []:
             entry, problems = parse_faq_file(path, lang, root)
             content.problems.extend(problems)
@@ -82,24 +83,12 @@ def load(root: Path) -> ContentSet:
     return content
 
 
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root.parent))
-    except ValueError:
-        return str(path)
-
-
 def parse_faq_file(path: Path, lang: str, root: Path) -> tuple[FaqEntry | None, list[Problem]]:
     """Parse one FAQ Markdown file; the entry is None when the file has errors."""
-    name = _rel(path, root)
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return None, [Problem(name, 0, f"file is larger than {MAX_FILE_BYTES // 1024} KiB")]
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return None, [Problem(name, 0, f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
-    except OSError as exc:
-        return None, [Problem(name, 0, f"cannot read: {exc.strerror}")]
+    name = relative_name(path, root)
+    text, problems = read_text(path, name, MAX_FILE_BYTES)
+    if text is None:
+        return None, problems
     return parse_faq_text(text, lang, name)
 
 
@@ -113,14 +102,11 @@ def parse_faq_text(text: str, lang: str, name: str) -> tuple[FaqEntry | None, li
     except StopIteration:
         return None, [Problem(name, 1, "front matter is not closed by a line '---'")]
     front_text = "\n".join(lines[1:end])
-    try:
-        node = yaml.compose(front_text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(front_text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        return None, [Problem(name, line, f"front matter is not valid YAML: {problem}")]
+    node, data, problems = parse_yaml(
+        front_text, name, first_line=2, what="front matter is not valid YAML"
+    )
+    if problems:
+        return None, problems
     if not isinstance(data, dict) or node is None:
         return None, [Problem(name, 2, "front matter must be a mapping of fields (key: value)")]
     key_lines = _key_lines(node)
@@ -233,7 +219,7 @@ def _load_yaml(path: Path, root: Path, content: ContentSet) -> Any:
     except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
-        content.problems.append(Problem(_rel(path, root), line, f"cannot be read: {exc}"))
+        content.problems.append(Problem(relative_name(path, root), line, f"cannot be read: {exc}"))
         return None
 
 
@@ -243,7 +229,7 @@ def _load_synonyms(path: Path, root: Path, content: ContentSet) -> list[list[str
         return []
     groups: list[list[str]] = []
     if not isinstance(data, list):
-        content.problems.append(Problem(_rel(path, root), 1, "must be a list of groups"))
+        content.problems.append(Problem(relative_name(path, root), 1, "must be a list of groups"))
         return groups
     for index, group in enumerate(data, start=1):
         if (
@@ -252,7 +238,11 @@ def _load_synonyms(path: Path, root: Path, content: ContentSet) -> list[list[str
             or not all(isinstance(word, str | int) for word in group)
         ):
             content.problems.append(
-                Problem(_rel(path, root), 0, f"group {index} must be a list of two or more words")
+                Problem(
+                    relative_name(path, root),
+                    0,
+                    f"group {index} must be a list of two or more words",
+                )
             )
             continue
         groups.append([str(word) for word in group])
@@ -265,7 +255,9 @@ def _load_intents(path: Path, root: Path, content: ContentSet) -> dict[Intent, l
     if data is None:
         return intents
     if not isinstance(data, dict):
-        content.problems.append(Problem(_rel(path, root), 1, "must map intent names to phrases"))
+        content.problems.append(
+            Problem(relative_name(path, root), 1, "must map intent names to phrases")
+        )
         return intents
     for key, phrases in data.items():
         try:
@@ -273,12 +265,12 @@ def _load_intents(path: Path, root: Path, content: ContentSet) -> dict[Intent, l
         except ValueError:
             names = ", ".join(i.value for i in Intent)
             content.problems.append(
-                Problem(_rel(path, root), 0, f"unknown intent {key!r}: use one of {names}")
+                Problem(relative_name(path, root), 0, f"unknown intent {key!r}: use one of {names}")
             )
             continue
         if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
             content.problems.append(
-                Problem(_rel(path, root), 0, f"intent {key!r} must list phrases")
+                Problem(relative_name(path, root), 0, f"intent {key!r} must list phrases")
             )
             continue
         intents[intent] = phrases
@@ -293,7 +285,7 @@ def _load_menu(path: Path, root: Path, content: ContentSet) -> dict[str, list[st
         isinstance(ids, list) and all(isinstance(i, str) for i in ids) for ids in data.values()
     ):
         content.problems.append(
-            Problem(_rel(path, root), 1, "must map each category to a list of entry ids")
+            Problem(relative_name(path, root), 1, "must map each category to a list of entry ids")
         )
         return {}
     return {str(category): list(ids) for category, ids in data.items()}
@@ -305,7 +297,9 @@ def _load_crisis(path: Path, root: Path, content: ContentSet) -> CrisisInfo | No
         if not path.exists():
             content.problems.append(
                 Problem(
-                    _rel(path, root), 0, "missing: the crisis answer must exist in every language"
+                    relative_name(path, root),
+                    0,
+                    "missing: the crisis answer must exist in every language",
                 )
             )
         return None
@@ -313,5 +307,5 @@ def _load_crisis(path: Path, root: Path, content: ContentSet) -> CrisisInfo | No
         return CrisisInfo.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors():
-            content.problems.append(Problem(_rel(path, root), 0, _error_message(error)))
+            content.problems.append(Problem(relative_name(path, root), 0, _error_message(error)))
         return None

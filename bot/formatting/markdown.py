@@ -6,6 +6,7 @@ Raw HTML in the source is never passed through: it shows as the text it is.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 from markdown_it import MarkdownIt
@@ -18,8 +19,8 @@ def _parse(text: str) -> list[Token]:
     return _PARSER.parse(text)
 
 
-def to_plain(text: str) -> str:
-    """Plain text for a terminal: emphasis dropped, links as `text (url)`, lists with bullets."""
+def _render(text: str, inline: Callable[[list[Token]], str]) -> str:
+    """Walk the blocks (paragraphs and lists), rendering inline content with `inline`."""
     out: list[str] = []
     prefixes: list[str] = []
     counters: list[int] = []
@@ -40,10 +41,15 @@ def to_plain(text: str) -> str:
             marker = f"{counters[-1]}. " if prefixes[-1] == "#" else prefixes[-1]
             out.append("  " * (len(prefixes) - 1) + marker)
         elif token.type == "inline":
-            out.append(_inline_plain(token.children or []))
+            out.append(inline(token.children or []))
         elif token.type == "paragraph_close":
             out.append("\n" if token.hidden else "\n\n")
     return "".join(out).strip()
+
+
+def to_plain(text: str) -> str:
+    """Plain text for a terminal: emphasis dropped, links as `text (url)`, lists with bullets."""
+    return _render(text, _inline_plain)
 
 
 def _inline_plain(children: list[Token]) -> str:
@@ -70,29 +76,7 @@ _TAGS = {"strong_open": "<b>", "strong_close": "</b>", "em_open": "<i>", "em_clo
 
 def to_html(text: str) -> str:
     """HTML that Telegram and Matrix clients accept: b, i, a; lists become bulleted lines."""
-    out: list[str] = []
-    prefixes: list[str] = []
-    counters: list[int] = []
-    for token in _parse(text):
-        if token.type == "bullet_list_open":
-            prefixes.append("• ")
-            counters.append(0)
-        elif token.type == "ordered_list_open":
-            prefixes.append("#")
-            counters.append(0)
-        elif token.type in ("bullet_list_close", "ordered_list_close"):
-            prefixes.pop()
-            counters.pop()
-            out.append("\n")
-        elif token.type == "list_item_open":
-            counters[-1] += 1
-            marker = f"{counters[-1]}. " if prefixes[-1] == "#" else prefixes[-1]
-            out.append("  " * (len(prefixes) - 1) + marker)
-        elif token.type == "inline":
-            out.append(_inline_html(token.children or []))
-        elif token.type == "paragraph_close":
-            out.append("\n" if token.hidden else "\n\n")
-    return "".join(out).strip()
+    return _render(text, _inline_html)
 
 
 def _inline_html(children: list[Token]) -> str:

@@ -1,40 +1,103 @@
 """Ranking FAQ entries and intents for a typed question.
 
-Each word of the question is resolved to a known term (trying every language's stemmer, then
-synonyms, then the closest term by rapidfuzz for typos). Every key (FAQ id or intent) is scored
-from two views, both weighted by how rare a term is:
+Each word of the question is resolved to a known term, trying in turn: a multi-word synonym, two
+words the content writes as one, the word as the content writes it or its stem (the person's
+language first, then the others, less surely), and for a word still unknown: its reading in the
+other script (an Estonian name typed in Cyrillic, Russian typed in Latin letters), a known stem
+that differs only by an ending, a compound of known parts, the closest known word by rapidfuzz
+(a typo), and finally the last part of a compound. Stopwords drop out; generic words ("cheap",
+"tomorrow") count little; words nothing explains stay unknown and count against every key.
+
+Every key (FAQ id or intent) is then scored from two views, both weighted by how rare a term is
+and how central it is to the key:
 
 - coverage: how much of the question the key's phrasings explain together;
 - closeness: the best single phrasing's overlap with the question (a weighted Dice coefficient).
 
-Thresholds then decide between answering, asking "did you mean", and saying no honestly.
+In a long message the words a key does not explain count for less, and the last sentence (the
+question) counts more. Greetings and thanks win only when the message says nothing else.
+Thresholds then decide between answering, asking "did you mean" (also whenever the runner-up is
+close), and saying no honestly.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import heapq
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
 from bot.core.faq import LANGUAGES, Candidate, Intent, MatchResult
-from bot.matching.analysis import is_cyrillic, words
-from bot.matching.index import Index
+from bot.matching.analysis import is_cyrillic, term, to_cyrillic, to_latin, words
+from bot.matching.index import (
+    GENERIC_WEIGHT,
+    MAX_ENDING,
+    MIN_PREFIX,
+    Index,
+    is_stopword,
+    pool_key,
+)
+from bot.matching.normalise import fold_diacritics
+from bot.matching.stopwords import ANY_STOPWORD
+
+_SENTENCE_END = re.compile(r"[.!?\n]+(?:\s|$)")
+
+FOCUS = 1.5
+"""How much more the words of the last sentence of a long message count."""
 
 MAX_QUERY_CHARS = 1000
 """Longer questions are cut before matching: nobody's question needs more, and it bounds time."""
 
+COMPOUNDING = ("et", "fi")
+"""Languages that write compounds as one word."""
+
+FOREIGN_WORD = 0.85
+"""How sure a word is that only another language's content uses (a false friend is likely)."""
+
+SHORT_WORD = 3
+"""Words this short are matched only in the person's own language."""
+
+TRANSLITERATED_MIN = 6
+"""Cyrillic words shorter than this are not compared with Latin names (too many look alike)."""
+
+TRANSLITERATED_TYPO = 90.0
+"""How close a Cyrillic word read in Latin letters must be to a known name ("тёётукасса")."""
+
+CLEAR_TYPO = 0.9
+"""A typo this close to a known word is taken before splitting the word as a compound."""
+
+FOREIGN_TYPO = 4.0
+"""How much closer a typo must be to a word of another language than to one of the person's."""
+
+MAX_FUZZY_WORDS = 8
+"""At most this many unknown words of one question are looked up as possible typos."""
+
+MEMO_SIZE = 50_000
+"""How many resolved rare words the index remembers (then it forgets them all and starts over)."""
+
+CLOSE_LOOK = 8
+"""How many keys (those that cover most of the question) get their phrasings compared one by
+one."""
+
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """The scores that decide what Sild does with a match (all 0–100)."""
+    """The scores that decide what Sild does with a match (all 0–100), and the scoring knobs."""
 
-    answer: float = 55.0
-    suggest: float = 35.0
+    answer: float = 60.0
+    suggest: float = 50.0
     margin: float = 6.0
     fuzzy: float = 82.0
-    unknown_word_weight: float = 1.2
-    coverage_share: float = 0.5
+    unknown_word_weight: float = 0.98
+    unknown_damping: float = 0.7
+    coverage_share: float = 0.7
+    social_drop: float = 0.56
+    long_from: float = 4.0
+    long_scale: float = 2.0
+    evidence: float = 0.56
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,75 +107,352 @@ class Term:
     word: str
     term: str | None
     similarity: float
+    weight: float = 1.0
+    """For an unknown word: how much it counts against every key (less for a generic word)."""
+    focus: float = 1.0
+    """How much more the word counts for being in the sentence that asks the question."""
+
+
+def _order(lang: str) -> tuple[str, ...]:
+    """The languages to read a word in: the person's own first."""
+    if lang not in LANGUAGES:
+        return LANGUAGES
+    return (lang, *(other for other in LANGUAGES if other != lang))
+
+
+class _Resolver:
+    """Resolves the words of one question; lives only for one call of `resolve`."""
+
+    def __init__(self, index: Index, lang: str, fuzzy_cutoff: float) -> None:
+        self.index = index
+        self.lang = lang
+        self.order = _order(lang)
+        self.cutoff = fuzzy_cutoff
+        self.guesses_left = MAX_FUZZY_WORDS
+
+    def stem(self, word: str, lang: str) -> str:
+        """The word's stem read as `lang` (cached by the index's stemmers)."""
+        return self.index.stemmers.stem(word, lang)
+
+    def phrase(self, folded: list[str], own: list[str], i: int) -> tuple[str, int] | None:
+        """A multi-word synonym starting at word `i` (given the words folded, and stemmed in the
+        person's language): its term and how many words it takes."""
+        index = self.index
+        if i + 1 >= len(folded):
+            return None
+        starts = index.phrase_starts
+        langs = (
+            [lang for lang in self.order if folded[i] in starts.get(lang, ())]
+            if folded[i] in index.any_start
+            else []
+        )
+        mine = index.phrases.get(self.lang, {})
+        by_stem = bool(mine) and own[i] in starts.get(self.lang, ())
+        if not langs and not by_stem:
+            return None
+        for size in range(min(index.longest_phrase, len(folded) - i), 1, -1):
+            surface = tuple(folded[i : i + size])
+            for lang in langs:
+                found = index.phrases[lang].get(surface)
+                if found is not None:
+                    return found, size
+            if by_stem:
+                found = mine.get(tuple(own[i : i + size]))
+                if found is not None:
+                    return found, size
+        return None
+
+    def stems(self, word: str) -> list[tuple[str, str]]:
+        """The word's stem in each language worth trying, the person's language first.
+
+        A Cyrillic word has one stem (Russian) that may occur in any language's content; a Latin
+        word is not stemmed as Russian unless the person writes Russian.
+        """
+        if is_cyrillic(word):
+            stem = self.stem(word, "ru")
+            return [(lang, stem) for lang in self.order]
+        return [
+            (lang, self.stem(word, lang))
+            for lang in self.order
+            if lang == self.lang or lang != "ru"
+        ]
+
+    def exact(self, word: str, folded: str) -> str | None:
+        """The term of a word the content writes this way, or whose stem it knows.
+
+        Words of up to three letters are only looked up in the person's own language: short
+        words of different languages look alike too often ("ees", "last", "on").
+        """
+        found = self.known(word, folded)
+        return found[0] if found is not None else None
+
+    def known(self, word: str, folded: str) -> tuple[str, float] | None:
+        """Like `exact`, with how sure it is: a word found only in another language's content
+        is less certain than one the person's own language uses."""
+        index = self.index
+        order = self.order if len(folded) > SHORT_WORD else self.order[:1]
+        for lang in order:
+            found = index.forms.get(lang, {}).get(folded)
+            if found is not None:
+                return found, 1.0 if lang == self.lang else FOREIGN_WORD
+        for lang, stem in self.stems(word)[: len(order)]:
+            found = index.lexicon.get(term(lang, stem))
+            if found is not None:
+                return found, 1.0 if lang == self.lang else FOREIGN_WORD
+        return None
+
+    def ending(self, word: str, loose: bool = False) -> str | None:
+        """A known stem that differs from this word's stem only by a short ending.
+
+        Snowball leaves many Estonian and Finnish endings on ("perearsti", "hambaarsti"), and a
+        typed word may lack one the content has. Strictly, one stem is the other plus at most
+        four letters (the typed one) or three (the known one), and the shorter has at least five
+        letters (four in Cyrillic: Russian stems are short). Loosely, each may have its own
+        ending after a shared part of at least five letters that is all but two of the typed
+        stem's.
+        """
+        index = self.index
+        shortest = MIN_PREFIX if is_cyrillic(word) else MIN_PREFIX + 1
+        for lang, stem in self.stems(word):
+            if len(stem) < shortest:
+                continue
+            if loose:
+                sizes = range(len(stem) - 1, max(MIN_PREFIX + 1, len(stem) - 2) - 1, -1)
+                for size in sizes:
+                    found = index.prefixes.get(term(lang, stem[:size]))
+                    if found is not None:
+                        return found
+                continue
+            found = index.prefixes.get(term(lang, stem))
+            if found is not None:
+                return found
+            for size in range(len(stem) - 1, max(shortest, len(stem) - MAX_ENDING) - 1, -1):
+                found = index.lexicon.get(term(lang, stem[:size]))
+                if found is not None:
+                    return found
+        return None
+
+    def part(self, lang: str, piece: str) -> str | None:
+        """A known term for a piece of a compound, without stemming it again."""
+        index = self.index
+        return index.forms.get(lang, {}).get(piece) or index.lexicon.get(term(lang, piece))
+
+    def compound(self, word: str) -> tuple[list[str], str | None]:
+        """Known parts of a word written as one ("kelakortti", "neuvontapuhelin").
+
+        Returns both parts when both are known; else no parts and the longest known last part
+        (the head of an Estonian or Finnish compound) to fall back on.
+        """
+        if len(word) < 7 or is_cyrillic(word):
+            return [], None
+        fallback: str | None = None
+        for lang, stem in self.stems(word):
+            if lang not in COMPOUNDING:
+                continue
+            for cut in range(3, len(stem) - 3):
+                head = self.part(lang, stem[cut:])
+                if head is None:
+                    continue
+                modifier = self.part(lang, stem[:cut])
+                if modifier is not None and modifier != head:
+                    return [modifier, head], None
+                if fallback is None and len(stem) - cut >= 5:
+                    fallback = head
+        return [], fallback
+
+    def fuzzy(self, folded: str, cutoff: float | None = None) -> tuple[str, float] | None:
+        """The closest known word to a typo, if it is close enough: in the person's language,
+        else (a little stricter) in any language. The first letter must stay the same."""
+        if len(folded) < 4 or not folded.isalpha():
+            return None
+        cutoff = self.cutoff if cutoff is None else cutoff
+        near = self.index.pool.get(pool_key(folded), ())
+        found = process.extract(folded, near, scorer=fuzz.ratio, score_cutoff=cutoff, limit=4)
+        foreign: tuple[str, float] | None = None
+        for known_word, similarity, _ in found:
+            by_lang = self.index.pool_terms[known_word]
+            if self.lang in by_lang:
+                return by_lang[self.lang], similarity / 100.0
+            if foreign is None and similarity >= cutoff + FOREIGN_TYPO:
+                foreign = next(iter(by_lang.values())), similarity / 100.0
+        return foreign
+
+    def transliterated(self, word: str, folded: str) -> str | None:
+        """A known term for a Cyrillic word read in Latin letters ("тоотукасса"), or for a
+        Russian word typed in Latin letters ("posobie") when the person writes Russian."""
+        if is_cyrillic(word):
+            latin = to_latin(folded)
+            return self.exact(latin, latin) or self.ending(latin)
+        if self.lang == "ru":
+            cyrillic = to_cyrillic(folded)
+            return self.exact(cyrillic, cyrillic) or self.ending(cyrillic)
+        return None
+
+    def typo(self, folded: str) -> tuple[str, float] | None:
+        """A known term for a misspelt word, in its own script or transliterated."""
+        found = self.fuzzy(folded)
+        if found is None and is_cyrillic(folded) and len(folded) >= TRANSLITERATED_MIN:
+            found = self.fuzzy(to_latin(folded), TRANSLITERATED_TYPO)
+        elif found is None and self.lang == "ru" and not is_cyrillic(folded):
+            found = self.fuzzy(to_cyrillic(folded))
+        return found
+
+    def at(
+        self, ws: list[str], folded: list[str], own: list[str], i: int
+    ) -> tuple[list[Term], int]:
+        """The terms of the words from `i` on, and how many words they took (`folded` and `own`
+        are the words folded, and stemmed in the person's language)."""
+        found = self.phrase(folded, own, i)
+        if found is not None:
+            canonical, size = found
+            terms = [Term(" ".join(ws[i : i + size]), canonical, 1.0)]
+            for j in range(i, i + size):
+                if not is_stopword(folded[j], self.lang):
+                    part = self.exact(ws[j], folded[j]) or self.ending(ws[j])
+                    if part is not None:
+                        terms.append(Term(ws[j], part, 1.0))
+            return terms, size
+        word, form = ws[i], folded[i]
+        if i + 1 < len(ws):
+            # Two words the content writes as one ("pere arst", "cv keskus", "kela kortti").
+            joined = form + folded[i + 1]
+            if joined in self.index.any_form:
+                for lang in self.order:
+                    known = self.index.forms.get(lang, {}).get(joined)
+                    if known is not None:
+                        return [Term(f"{word} {ws[i + 1]}", known, 1.0)], 2
+        if is_stopword(form, self.lang):
+            return [], 1
+        sure = self.known(word, form)
+        if sure is not None:
+            return [Term(word, sure[0], sure[1])], 1
+        if i + 1 < len(ws):
+            joined = form + folded[i + 1]
+            known = self.exact(joined, joined)
+            if known is not None:
+                return [Term(f"{word} {ws[i + 1]}", known, 1.0)], 2
+        may_guess = self.guesses_left > 0
+        self.guesses_left -= 1
+        key = (self.lang, word, may_guess, self.cutoff)
+        remembered = self.index.memo.get(key)
+        if remembered is None:
+            remembered = tuple(
+                (t.term, t.similarity, t.weight) for t in self.rare(word, form, may_guess)
+            )
+            if len(self.index.memo) >= MEMO_SIZE:
+                self.index.memo.clear()
+            self.index.memo[key] = remembered
+        return [
+            Term(word, known, similarity, weight) for known, similarity, weight in remembered
+        ], 1
+
+    def rare(self, word: str, form: str, may_guess: bool) -> list[Term]:
+        """The terms of a word neither the content nor its stems know as it is (nothing for a
+        stopword of another language): a transliteration, an ending, a compound, a typo."""
+        known = self.transliterated(word, form)
+        if known is not None:
+            return [Term(word, known, 0.9)]
+        if form in ANY_STOPWORD:
+            return []
+        if self.lang == "ru" and not is_cyrillic(form) and to_cyrillic(form) in ANY_STOPWORD:
+            return []
+        known = self.ending(word)
+        if known is not None:
+            return [Term(word, known, 0.9)]
+        typo = self.typo(form) if may_guess else None
+        if typo is not None and typo[1] >= CLEAR_TYPO:
+            return [Term(word, typo[0], typo[1])]
+        parts, head = self.compound(word)
+        if parts:
+            return [Term(word, part, 0.8) for part in parts]
+        if typo is not None:
+            return [Term(word, typo[0], typo[1])]
+        known = self.ending(word, loose=True)
+        if known is not None:
+            return [Term(word, known, 0.85)]
+        if head is not None:
+            # Only the last part is known: the word names a kind of it ("autovakuutus").
+            return [Term(word, head, 0.6), Term(word, None, 0.0, 0.5)]
+        if term(self.lang, self.stem(word, self.lang)) in self.index.generic:
+            return [Term(word, None, 0.0, GENERIC_WEIGHT)]
+        return [Term(word, None, 0.0)]
 
 
 def resolve(index: Index, text: str, lang: str, fuzzy_cutoff: float) -> list[Term]:
-    """Resolve the words of a question to index terms."""
-    stem = index.stemmers.stem
-    chosen: list[str] = []
-    originals: list[str] = []
-    for word in words(text[:MAX_QUERY_CHARS]):
-        candidates = [stem(word, lang)]
-        candidates += [stem(word, other) for other in LANGUAGES if other != lang]
-        pick = next((c for c in candidates if c in index.idf or c in index.synonyms), None)
-        chosen.append(pick or candidates[0])
-        originals.append(word)
-    rewritten = index.synonyms.rewrite(chosen)
+    """Resolve the words of a question to index terms (stopwords are left out)."""
+    resolver = _Resolver(index, lang, fuzzy_cutoff)
+    sentences = [words(part) for part in _SENTENCE_END.split(text[:MAX_QUERY_CHARS])]
+    sentences = [sentence for sentence in sentences if sentence]
     terms: list[Term] = []
-    for i, term in enumerate(rewritten):
-        word = originals[i] if len(rewritten) == len(originals) else term
-        if term in index.idf:
-            terms.append(Term(word, term, 1.0))
-        else:
-            terms.append(_closest(index, term, fuzzy_cutoff))
+    for number, ws in enumerate(sentences):
+        # In a story of several sentences, the last one is usually the question itself.
+        focus = FOCUS if len(sentences) > 1 and number == len(sentences) - 1 else 1.0
+        folded = [fold_diacritics(w) for w in ws]
+        own = [resolver.stem(w, lang) for w in ws]
+        i = 0
+        while i < len(ws):
+            found, size = resolver.at(ws, folded, own, i)
+            terms.extend(dataclasses.replace(t, focus=focus) if focus != 1.0 else t for t in found)
+            i += size
     return terms
 
 
-def _closest(index: Index, term: str, cutoff: float) -> Term:
-    """The known term closest to an unknown one (a typo), if any is close enough."""
-    if len(term) < 4 or term.isdigit():
-        return Term(term, None, 0.0)
-    pool = [
-        t
-        for size in (len(term) - 1, len(term), len(term) + 1)
-        for t in index.by_length.get(size, ())
-    ]
-    found = process.extractOne(term, pool, scorer=fuzz.ratio, score_cutoff=cutoff)
-    if found is None:
-        return Term(term, None, 0.0)
-    known, score, _ = found
-    if is_cyrillic(known) != is_cyrillic(term):
-        return Term(term, None, 0.0)
-    return Term(term, str(known), score / 100.0)
+def score(index: Index, terms: list[Term], thresholds: Thresholds) -> dict[str, float]:
+    """Score every key that shares a term with the question (0–100).
 
-
-def score(index: Index, terms: list[Term], unknown_weight: float, share: float) -> dict[str, float]:
-    """Score every key that shares a term with the question (0–100)."""
+    A term counts for a key in proportion to how rare it is (idf), how sure its resolution is,
+    and how central it is to the key (a word that one phrasing of the key happens to use counts
+    less than one most of its phrasings use). Unknown words count against every key; in a long
+    message they count less each, since a story carries many words that are not the question.
+    """
     weights: dict[str, float] = {}
+    unknown: dict[str, float] = {}
     for t in terms:
         if t.term is None:
-            weights[f"?{t.word}"] = max(weights.get(f"?{t.word}", 0.0), unknown_weight)
+            unknown[t.word] = t.weight
         else:
-            weights[t.term] = max(weights.get(t.term, 0.0), index.weight(t.term) * t.similarity)
-    total = sum(weights.values())
-    if total <= 0:
+            weight = index.weight(t.term) * t.similarity * t.focus
+            weights[t.term] = max(weights.get(t.term, 0.0), weight)
+    content = sum(w for known, w in weights.items() if known not in index.social)
+    if content >= thresholds.social_drop * index.rarest:
+        weights = {known: w for known, w in weights.items() if known not in index.social}
+    if not weights:
         return {}
-    known = {term: w for term, w in weights.items() if not term.startswith("?")}
-    coverage: dict[str, float] = defaultdict(float)
-    for key in {index.phrasings[p].key for term in known for p in index.postings.get(term, ())}:
-        key_terms = index.key_terms[key]
-        coverage[key] = sum(w for term, w in known.items() if term in key_terms) / total
-    closeness: dict[str, float] = defaultdict(float)
-    overlap: dict[int, float] = defaultdict(float)
-    for term, w in known.items():
-        for position in index.postings.get(term, ()):
-            overlap[position] += w
-    for position, shared in overlap.items():
-        phrasing = index.phrasings[position]
-        dice = 2 * shared / (total + phrasing.weight)
-        if dice > closeness[phrasing.key]:
-            closeness[phrasing.key] = dice
-    return {key: 100.0 * (share * coverage[key] + (1 - share) * closeness[key]) for key in coverage}
+    unknown_count = sum(unknown.values())
+    total = sum(weights.values()) + thresholds.unknown_word_weight * index.rarest * (
+        unknown_count**thresholds.unknown_damping
+    )
+    words_in_question = len(weights) + unknown_count
+    # In a long message the words a key does not explain count for less: a story has many.
+    slack = 1.0 / (1.0 + max(0, words_in_question - thresholds.long_from) / thresholds.long_scale)
+    covered: dict[str, float] = defaultdict(float)
+    for known, w in weights.items():
+        for key, centrality in index.term_keys.get(known, ()):
+            covered[key] += w * centrality
+    coverage = {key: c / (c + slack * (total - c)) for key, c in covered.items()}
+    share = thresholds.coverage_share
+    scores: dict[str, float] = {}
+    phrasing_weight = index.phrasing_weight
+    for key in heapq.nlargest(CLOSE_LOOK, coverage, key=coverage.__getitem__):
+        overlap: dict[int, float] = defaultdict(float)
+        for known, w in weights.items():
+            for position in index.key_postings.get(known, {}).get(key, ()):
+                overlap[position] += w
+        close = 0.0
+        best = -1
+        for position, shared in overlap.items():
+            dice = 2 * shared / (shared + slack * (total - shared) + phrasing_weight[position])
+            if dice > close:
+                close, best = dice, position
+        # The question says exactly what its closest phrasing says, no more and no less.
+        exact = not unknown and best >= 0 and index.phrasings[best].terms == weights.keys()
+        blended = share * coverage[key] + (1 - share) * min(1.0, close)
+        # An exact phrasing is that key, however rarely its other phrasings use those words; a
+        # question that shares only a generic word or two with a key ("tomorrow", "cheap") is
+        # not much evidence for it.
+        evidence = min(1.0, covered[key] / (thresholds.evidence * index.rarest))
+        scores[key] = 100.0 * (1.0 if exact else blended) * evidence
+    return scores
 
 
 LANGUAGE_WORDS: dict[str, tuple[str, ...]] = {
@@ -141,7 +481,7 @@ def match(index: Index, text: str, lang: str, thresholds: Thresholds) -> MatchRe
     """Rank every key for a question and decide: answer, suggest, or none."""
     truncated = len(text) > MAX_QUERY_CHARS
     terms = resolve(index, text, lang, thresholds.fuzzy)
-    scores = score(index, terms, thresholds.unknown_word_weight, thresholds.coverage_share)
+    scores = score(index, terms, thresholds)
     ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:5]
     candidates = tuple(Candidate(key, round(value, 1)) for key, value in ranked)
     if not candidates or candidates[0].score < thresholds.suggest:
@@ -151,5 +491,6 @@ def match(index: Index, text: str, lang: str, thresholds: Thresholds) -> MatchRe
     language = wanted_language(text) if best.id == Intent.LANGUAGE.key else None
     if best.score >= thresholds.answer and not close:
         return MatchResult("answer", candidates, language=language, truncated=truncated)
-    suggestions = tuple(c for c in candidates if c.score >= thresholds.suggest)[:3]
-    return MatchResult("suggest", suggestions, truncated=truncated)
+    suggestions = (best, *close, *(c for c in candidates[1:] if c.score >= thresholds.suggest))
+    unique = tuple(dict.fromkeys(suggestions))[:3]
+    return MatchResult("suggest", unique, truncated=truncated)

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_TOKEN = re.compile(r"[^\W_]+(?:['’ʼ:][^\W_]+)*", re.UNICODE)
+_APOSTROPHES = re.compile("['’ʼ]")
+# A web address is one name: "cv.ee" is the job site, not a CV.
+_DOMAIN = re.compile(r"([^\W_]+)\.(ee|fi|com|eu|org|net|ru)(?![\w.])")
+# A case ending after a colon, as Finnish writes it on abbreviations: "cv:n", "ytk:hon", "kela:sta".
+_COLON_ENDING = re.compile(r"^([^\W\d_][^\W_]*):([^\W\d_]{1,4})$")
 # Control characters, zero-width spaces and joiners, direction marks, soft hyphen, BOM.
 _INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 # Letters that the Estonian and Finnish alphabets or Russian spelling write in two ways.
@@ -18,6 +24,7 @@ def clean(text: str) -> str:
     return text.casefold().translate(_LETTER_FOLDS)
 
 
+@lru_cache(maxsize=65536)
 def fold_diacritics(text: str) -> str:
     """Remove accents (ä→a, õ→o, š→s) but keep letters that are letters of their own (й)."""
     decomposed = unicodedata.normalize("NFD", text)
@@ -33,8 +40,21 @@ def fold_diacritics(text: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    """The words of an already cleaned text."""
-    return _TOKEN.findall(text)
+    """The words of an already cleaned text.
+
+    Apostrophes inside a word are dropped ("don't" → "dont", "baby's" → "babys"), a case
+    ending written after a colon is cut off ("cv:n" → "cv"; other colons separate words), and a
+    web address is one word ("cv.ee" → "cvee").
+    """
+    found: list[str] = []
+    for token in _TOKEN.findall(_DOMAIN.sub(r"\1\2", text)):
+        token = _APOSTROPHES.sub("", token)
+        if ":" in token:
+            ending = _COLON_ENDING.match(token)
+            found.extend([ending.group(1)] if ending else token.split(":"))
+        else:
+            found.append(token)
+    return found
 
 
 def normalise(text: str) -> str:

@@ -107,3 +107,144 @@ def test_any_input_returns_a_ranked_result(library: Library, text: str, lang: st
 def test_hundred_thousand_characters(library: Library) -> None:
     result = library.match("kela " * 20000, "fi", "FI")
     assert result.truncated and result.decision in ("answer", "suggest", "none")
+
+
+def _best(library: Library, text: str, lang: str) -> str | None:
+    result = library.match(text, lang, None)
+    return result.best.id if result.best is not None and result.decision != "none" else None
+
+
+def test_words_typed_without_diacritics_or_yo(library: Library) -> None:
+    assert _best(library, "jain tootuks mis nuud", "et") == "jobs-register-unemployed"
+    assert _best(library, "tyottomyyskassaan liittyminen", "fi") == "unions-unemployment-fund"
+    assert _best(library, "mista saan verokortin", "fi") == "jobs-tax"
+    assert _best(library, "perearsti nouandeliin", "et") == "health-helpline"
+    assert _best(library, "Ещё не нашёл семейного врача", "ru") == "health-find-doctor"
+
+
+def test_agency_names_across_scripts(library: Library) -> None:
+    # A Russian speaker typing the Estonian name in Latin letters, or in Cyrillic.
+    assert _best(library, "как встать на учет в tootukassa", "ru") == "jobs-register-unemployed"
+    assert _best(library, "тервисекасса проверить страховку", "ru") == "health-insurance"
+
+
+def test_russian_typed_in_latin_letters(library: Library) -> None:
+    assert _best(library, "kak poluchit posobie po bezrabotice", "ru") == (
+        "jobs-unemployment-benefit"
+    )
+
+
+def test_compounds_written_as_one_word(library: Library) -> None:
+    assert _best(library, "kelakortti hukassa", "fi") == "health-insurance"
+    assert _best(library, "kuidas saada kelakaarti", "et") == "health-insurance"
+    assert _best(library, "hammaslääkäriaika", "fi") == "health-dental"
+
+
+def test_unemployment_fund_is_not_toetukassa(library: Library) -> None:
+    """Russian "касса по безработице" is Töötukassa in Estonia and työttömyyskassa in Finland:
+    the other words of the question decide, not a synonym that merges the two."""
+    joining = "как вступить в кассу по безработице в финляндии"
+    registering = "как встать на учет в кассе по безработице"
+    assert _best(library, joining, "ru") == "unions-unemployment-fund"
+    assert _best(library, registering, "ru") == "jobs-register-unemployed"
+
+
+def test_fired_is_not_fire(library: Library) -> None:
+    assert _best(library, "there is a fire in my kitchen", "en") == "health-emergency"
+    assert _best(library, "my employer didnt pay me", "en") == "unions-workplace-problem"
+    assert _best(library, "I was fired yesterday, what can I do", "en") != "health-emergency"
+
+
+def test_greeting_and_thanks_do_not_steal_a_question(library: Library) -> None:
+    assert _best(library, "hi, how do I get a tax card", "en") == "jobs-tax"
+    assert _best(library, "moi, mistä saan verokortin", "fi") == "jobs-tax"
+    assert _best(library, "tere, kuidas perearsti saada", "et") == "health-find-doctor"
+    assert _best(library, "привет, как встать на учет в тоотукассу", "ru") == (
+        "jobs-register-unemployed"
+    )
+    assert _best(library, "hi", "en") == Intent.GREETING.key
+    assert _best(library, "aitäh", "et") == Intent.THANKS.key
+    assert _best(library, "это помогло, спасибо", "ru") == Intent.THANKS.key
+
+
+def test_out_of_scope_sharing_a_word_is_refused(library: Library) -> None:
+    for lang, text in [
+        ("en", "my dog needs a doctor"),
+        ("en", "How do I file taxes with TurboTax in the US?"),
+        ("en", "tell me a joke"),
+        ("en", "What's the weather going to be like tomorrow?"),
+        ("fi", "Millainen sää huomenna on?"),
+        ("ru", "Какая погода будет завтра?"),
+        ("et", "Mis on Austraalia pealinn?"),
+    ]:
+        assert library.match(text, lang, None).decision == "none", text
+
+
+def test_close_candidates_are_both_offered() -> None:
+    entries = [
+        _entry("health-insurance", "en", "kela card", "insurance card"),
+        _entry("jobs-unemployment-benefit", "en", "kela allowance", "unemployment allowance"),
+    ]
+    index = build_index(entries, {}, {})
+    result = match(index, "kela", "en", Thresholds())
+    assert result.decision == "suggest"
+    assert {c.id for c in result.candidates} == {"health-insurance", "jobs-unemployment-benefit"}
+
+
+def test_a_close_second_is_offered_even_below_the_suggest_score() -> None:
+    entries = [
+        _entry("a", "en", "alpha beta gamma"),
+        _entry("b", "en", "alpha beta delta"),
+    ]
+    index = build_index(entries, {}, {})
+    thresholds = Thresholds(answer=99, suggest=60, margin=20)
+    result = match(index, "alpha beta gamma delta", "en", thresholds)
+    assert result.decision == "suggest"
+    assert [c.id for c in result.candidates][:2] in (["a", "b"], ["b", "a"])
+
+
+def test_synonyms_of_one_language_do_not_leak_into_another() -> None:
+    entries = [
+        _entry("fund", "fi", "työttömyyskassa"),
+        _entry("register", "ru", "встать на учет в тоотукассе"),
+    ]
+    synonyms = {"ru": [["тоотукасса", "касса"]], "fi": [["työttömyyskassa", "kassa"]]}
+    index = build_index(entries, {}, synonyms)
+    assert match(index, "kassa", "fi", Thresholds()).best.id == "fund"  # type: ignore[union-attr]
+    assert match(index, "касса", "ru", Thresholds()).best.id == "register"  # type: ignore[union-attr]
+
+
+def test_matching_is_repeatable_and_leaves_the_index_alone(library: Library) -> None:
+    index = library.index
+    sizes = (len(index.phrasings), len(index.idf), len(index.lexicon), len(index.postings))
+    text = "mun työnantaja ei oo maksanu palkkaa kahteen kuukauteen"
+    first = library.match(text, "fi", None)
+    for _ in range(3):
+        assert library.match(text, "fi", None) == first
+    assert sizes == (len(index.phrasings), len(index.idf), len(index.lexicon), len(index.postings))
+
+
+@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    words_=st.lists(
+        st.sampled_from(
+            ["kela", "kortti", "töötukassa", "врач", "tax", "card", "hi", "thanks", "xyzzy", "112"]
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    lang=st.sampled_from(["et", "fi", "ru", "en"]),
+)
+def test_same_words_same_result(library: Library, words_: list[str], lang: str) -> None:
+    text = " ".join(words_)
+    assert library.match(text, lang, None) == library.match(text, lang, None)
+
+
+def test_a_long_story_ending_in_a_known_question_stays_within_100(library: Library) -> None:
+    story = (
+        "I moved here last year. My contract ended. Things are hard. "
+        "How do I register as unemployed?"
+    )
+    result = library.match(story, "en", None)
+    assert result.best is not None and result.best.id == "jobs-register-unemployed"
+    assert all(0 <= c.score <= 100 for c in result.candidates)

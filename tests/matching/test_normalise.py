@@ -40,3 +40,16 @@ def test_normalise_is_idempotent(text: str) -> None:
 def test_normalise_leaves_single_spaces_only(text: str) -> None:
     result = normalise(text)
     assert "  " not in result and result == result.strip()
+
+
+def test_apostrophes_and_case_endings_after_a_colon() -> None:
+    assert normalise("Don't know") == "dont know"
+    assert normalise("baby’s check-up") == "babys check up"
+    assert normalise("Miten teen CV:n?") == "miten teen cv"
+    assert normalise("ytk:hon liittyminen") == "ytk liittyminen"
+    assert normalise("kello 12:30") == "kello 12 30"
+
+
+def test_a_web_address_is_one_word() -> None:
+    assert normalise("cv.ee") == normalise("www.cv.ee").split()[-1] == "cvee"
+    assert normalise("katso kela.fi/en") == "katso kelafi en"

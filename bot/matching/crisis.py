@@ -7,7 +7,9 @@ signals are checked whatever language the person chose: people in crisis write a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from bot.matching.normalise import normalise
 
@@ -31,21 +33,25 @@ def compile_signals(phrases: Iterable[str]) -> list[Signal]:
     return signals
 
 
-def _word_matches(pattern: str, word: str) -> bool:
-    if pattern.endswith("*"):
-        return word.startswith(pattern[:-1])
-    return word == pattern
-
-
 def signals_danger(text: str, signals: Iterable[Signal]) -> bool:
     """Whether `text` contains one of the signals as consecutive words."""
-    words = normalise(text[:4000]).split()
-    for signal in signals:
-        size = len(signal)
-        for start in range(len(words) - size + 1):
-            if all(
-                _word_matches(p, w)
-                for p, w in zip(signal, words[start : start + size], strict=True)
-            ):
-                return True
-    return False
+    pattern = _pattern(tuple(signals))
+    return pattern is not None and pattern.search(normalise(text[:4000])) is not None
+
+
+@lru_cache(maxsize=8)
+def _pattern(signals: tuple[Signal, ...]) -> re.Pattern[str] | None:
+    """All signals as one regular expression over the normalised text (words joined by one space).
+
+    A signal matches a run of consecutive words when each word equals its pattern word, or
+    starts with it for a pattern word ending in `*`; one scan checks every signal at once.
+    """
+    if any(not signal for signal in signals):
+        return re.compile("")  # an empty signal is found in every text
+    alternatives = [
+        " ".join(re.escape(p[:-1]) + "[^ ]*" if p.endswith("*") else re.escape(p) for p in signal)
+        for signal in signals
+    ]
+    if not alternatives:
+        return None
+    return re.compile("(?:^| )(?:" + "|".join(alternatives) + ")(?= |$)")

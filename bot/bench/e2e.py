@@ -1,0 +1,244 @@
+"""End to end on Telegram: Sild's real transport against a bare echo bot, through one fake server.
+
+The fake Bot API server and the simulated users run in a child process (`bot.bench.fake_telegram`);
+this process runs one bot at a time against it, and both bots get the very same load:
+
+- the bare python-telegram-bot echo bot (one `MessageHandler` that answers every text with
+  `reply_text`): the framework's ceiling on this machine;
+- Sild: `bot.app.build_app` (content, a fresh SQLite database, the engine) and the real
+  `bot.transports.telegram.TelegramTransport`, started and stopped by its own lifecycle. Every
+  simulated user already chose a language and country (profiles stored before the run), so every
+  message is a question that goes through matching, the FAQ flow, the database and rendering.
+  The outbox loop (`Dispatcher.run`), which only carries messages Sild sends on its own
+  (reminders, notices to another platform), is not started: no reply here goes through it.
+
+Both bots poll with the same long-poll timeout and handle the same number of updates at once
+(Sild's setting is copied to the echo bot), and neither has a rate limiter: in production
+Sild's `AIORateLimiter` keeps to Telegram's limit of about 30 messages a second, which would
+make both bots measure that limit rather than themselves. Each bot gets a short untimed warm-up
+first. The messages are the question sets' texts, each user writing in one language.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.bench.fake_telegram import FIRST_USER_ID
+from bot.core.faq import COUNTRIES, LANGUAGES
+
+WARMUP_USERS = 10
+WARMUP_MESSAGES = 2
+
+Script = tuple[str, list[str]]
+"""One simulated user: the language they write in and their messages in order."""
+
+
+def scripts(users: int, messages: int, questions: Sequence[tuple[str, str]]) -> list[Script]:
+    """What each user sends: user i writes in the i-th language (in turn), cycling its questions."""
+    by_lang: dict[str, list[str]] = {lang: [] for lang in LANGUAGES}
+    for text, lang in questions:
+        if lang in by_lang and text.strip():
+            by_lang[lang].append(text)
+    fallback = ["hello", "how do I find a doctor", "thank you"]
+    plays: list[Script] = []
+    for number in range(users):
+        lang = LANGUAGES[number % len(LANGUAGES)]
+        pool = by_lang[lang] or fallback
+        start = (number // len(LANGUAGES)) * messages
+        plays.append((lang, [pool[(start + k) % len(pool)] for k in range(messages)]))
+    return plays
+
+
+def measure_e2e(
+    users: int,
+    messages: int,
+    content_dir: Path,
+    questions: Sequence[tuple[str, str]] = (),
+) -> dict[str, Any]:
+    """Run the echo bot and Sild through the fake server with the same load; return the figures.
+
+    Returns `{"skipped": why}` when the Telegram transport is not there to measure.
+    """
+    try:
+        import bot.transports.telegram as telegram
+
+        transport_class = telegram.TelegramTransport
+    except ImportError as exc:
+        return {"skipped": f"the Telegram transport cannot be imported ({exc})"}
+    del transport_class
+    return asyncio.run(_measure(users, messages, content_dir, questions))
+
+
+async def _measure(
+    users: int, messages: int, content_dir: Path, questions: Sequence[tuple[str, str]]
+) -> dict[str, Any]:
+    server = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.bench.fake_telegram",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        limit=16 * 1024 * 1024,
+    )
+    assert server.stdin is not None and server.stdout is not None
+    stdin, stdout = server.stdin, server.stdout
+
+    async def read() -> dict[str, Any]:
+        """The next JSON line from the server."""
+        line = await stdout.readline()
+        if not line:
+            raise RuntimeError("the fake Bot API server stopped")
+        figures: dict[str, Any] = json.loads(line)
+        return figures
+
+    async def load(plays: list[Script]) -> dict[str, Any]:
+        """Have the server play these users against the running bot; its figures."""
+        stdin.write((json.dumps({"do": "run", "scripts": plays}) + "\n").encode())
+        await stdin.drain()
+        return await read()
+
+    try:
+        hello = await read()
+        base_url, token = str(hello["base_url"]), str(hello["token"])
+        plays = scripts(users, messages, questions)
+        warmup = scripts(min(users, WARMUP_USERS), WARMUP_MESSAGES, questions)
+        with tempfile.TemporaryDirectory(prefix="sild-bench-") as folder:
+            sild, concurrency = await _with_sild(
+                base_url, token, content_dir, Path(folder), plays, warmup, load
+            )
+        echo = await _with_echo(base_url, token, concurrency, warmup, plays, load)
+    finally:
+        stdin.close()
+        try:
+            await asyncio.wait_for(server.wait(), 10)
+        except TimeoutError:
+            server.kill()
+            await server.wait()
+    ratio = sild["updates_per_s"] / echo["updates_per_s"] if echo["updates_per_s"] else 0.0
+    return {
+        "users": users,
+        "messages": messages,
+        "updates": users * messages,
+        "concurrent_updates": concurrency,
+        "rate_limiter": "none on either bot",
+        "sild": sild,
+        "echo": echo,
+        "ratio": round(ratio, 3),
+    }
+
+
+Load = Callable[[list[Script]], Awaitable[dict[str, Any]]]
+
+
+async def _with_sild(
+    base_url: str,
+    token: str,
+    content_dir: Path,
+    data_dir: Path,
+    plays: list[Script],
+    warmup: list[Script],
+    load: Load,
+) -> tuple[dict[str, Any], int]:
+    """Start Sild on Telegram, store the users' profiles, warm up, measure, stop."""
+    from pydantic import SecretStr
+    from telegram.ext import BaseRateLimiter
+
+    from bot.app import build_app
+    from bot.core.ports import UserProfile
+    from bot.settings import Settings
+    from bot.transports.telegram import TelegramTransport
+
+    class Unlimited(BaseRateLimiter[None]):
+        """No rate limit: every request goes out at once."""
+
+        async def initialize(self) -> None:
+            """Nothing to set up."""
+
+        async def shutdown(self) -> None:
+            """Nothing to tear down."""
+
+        async def process_request(
+            self,
+            callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[Any]]],
+            args: Any,
+            kwargs: dict[str, Any],
+            endpoint: str,
+            data: dict[str, Any],
+            rate_limit_args: None,
+        ) -> bool | dict[str, Any] | list[Any]:
+            """Send the request as it is."""
+            return await callback(*args, **kwargs)
+
+    settings = Settings(
+        telegram_token=SecretStr(token),
+        telegram_base_url=base_url,
+        data_dir=data_dir,
+        database_url=f"sqlite+aiosqlite:///{data_dir / 'bench.db'}",
+        content_dir=content_dir,
+        telegram_facilitator_chat=None,
+        matrix_homeserver=None,
+    )
+    app = await build_app(settings)
+    try:
+        for number in range(len(plays)):
+            await app.store.save_user(
+                UserProfile(
+                    "telegram",
+                    str(FIRST_USER_ID + number),
+                    language=plays[number][0],
+                    country=COUNTRIES[number % len(COUNTRIES)],
+                )
+            )
+        transport = TelegramTransport(app, rate_limiter=Unlimited())
+        concurrency = int(transport.application.update_processor.max_concurrent_updates)
+        await transport.start()
+        try:
+            await load(warmup)
+            figures = await load(plays)
+        finally:
+            await transport.stop()
+    finally:
+        await app.close()
+    return figures, concurrency
+
+
+async def _with_echo(
+    base_url: str,
+    token: str,
+    concurrency: int,
+    warmup: list[Script],
+    plays: list[Script],
+    load: Load,
+) -> dict[str, Any]:
+    """Start the bare echo bot, warm up, measure, stop."""
+    from telegram import Update
+    from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Answer a text with the same text."""
+        if update.message is not None and update.message.text is not None:
+            await update.message.reply_text(update.message.text)
+
+    application = (
+        ApplicationBuilder().token(token).base_url(base_url).concurrent_updates(concurrency).build()
+    )
+    application.add_handler(MessageHandler(filters.TEXT, echo))
+    await application.initialize()
+    await application.start()
+    updater = application.updater
+    assert updater is not None
+    await updater.start_polling(timeout=timedelta(seconds=30), allowed_updates=["message"])
+    try:
+        await load(warmup)
+        return await load(plays)
+    finally:
+        await updater.stop()
+        await application.stop()
+        await application.shutdown()

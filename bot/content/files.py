@@ -13,6 +13,9 @@ import yaml
 
 from bot.content.problems import Problem
 
+# libyaml's parser when PyYAML was built with it (the wheels are): about 20 times faster.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def relative_name(path: Path, root: Path) -> str:
     """How a file is named in problems: relative to the content folder's parent when it can be."""
@@ -41,12 +44,16 @@ def parse_yaml(
 
     `first_line` is the file line of the text's first line (front matter starts on line 2).
     """
+    loader = _LOADER(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        # One parse gives both the node tree (for line numbers) and the data.
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + first_line if mark is not None else first_line
         problem = getattr(exc, "problem", None) or str(exc)
         return None, None, [Problem(name, line, f"{what}: {problem}")]
+    finally:
+        loader.dispose()
     return node, data, []

@@ -234,3 +234,16 @@ async def test_undeliverable_reply_is_reported_in_the_ticket(
     await desk.flush()
     reports = await desk.flush()
     assert any("could not be delivered" in m.text and m.thread == "ticket:1" for m in reports)
+
+
+async def test_a_restart_keeps_the_open_ticket(store: SqlStore, library: Library) -> None:
+    before = Desk(store, library)
+    person = await _ask_for_help(before)
+    await before.flush()
+    after = Desk(store, library)  # a new engine and outbox over the same database
+    person.engine = after.engine
+    assert await person.says("Я всё ещё здесь") == []
+    relayed = await after.flush()
+    assert any("Я всё ещё здесь" in m.text for m in relayed)
+    await after.facilitator(GROUP, ANNA, "/reply 1 Да, я вижу")
+    assert any(m.to == person.chat and "Да, я вижу" in m.text for m in await after.flush())

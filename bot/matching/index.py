@@ -25,7 +25,7 @@ SOCIAL_KEYS = frozenset({Intent.GREETING.key, Intent.THANKS.key})
 GENERIC_WEIGHT = 0.4
 """How much a generic word ("cheap", "tomorrow", "Helsinki") counts, relative to its rarity."""
 
-INCIDENTAL = 0.7
+INCIDENTAL = 0.8
 """How much a term counts for a key when only one of the key's phrasings uses it (a word that
 phrasing happens to contain), relative to a term most of its phrasings use."""
 

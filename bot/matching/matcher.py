@@ -15,7 +15,9 @@ and how central it is to the key:
 - closeness: the best single phrasing's overlap with the question (a weighted Dice coefficient).
 
 In a long message the words a key does not explain count for less, and the last sentence (the
-question) counts more. Greetings and thanks win only when the message says nothing else.
+question) counts more. A single known word among words nothing explains is weak evidence (it may
+mean something else there: "рецепт борща" is a recipe, not a prescription). Greetings and thanks
+win only when the message says nothing else.
 Thresholds then decide between answering, asking "did you mean" (also whenever the runner-up is
 close), and saying no honestly.
 """
@@ -95,9 +97,10 @@ class Thresholds:
     unknown_damping: float = 0.7
     coverage_share: float = 0.7
     social_drop: float = 0.56
-    long_from: float = 4.0
+    long_from: float = 3.5
     long_scale: float = 2.0
     evidence: float = 0.56
+    lone_term: float = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -419,6 +422,9 @@ def score(index: Index, terms: list[Term], thresholds: Thresholds) -> dict[str, 
     if not weights:
         return {}
     unknown_count = sum(unknown.values())
+    # One known word among words nothing explains ("борщ рецепт") may be that word's other
+    # meaning: it is less evidence than the same word alone or with a second known word.
+    lone = thresholds.lone_term if len(weights) == 1 and unknown_count >= 1 else 1.0
     total = sum(weights.values()) + thresholds.unknown_word_weight * index.rarest * (
         unknown_count**thresholds.unknown_damping
     )
@@ -451,7 +457,7 @@ def score(index: Index, terms: list[Term], thresholds: Thresholds) -> dict[str, 
         # question that shares only a generic word or two with a key ("tomorrow", "cheap") is
         # not much evidence for it.
         evidence = min(1.0, covered[key] / (thresholds.evidence * index.rarest))
-        scores[key] = 100.0 * (1.0 if exact else blended) * evidence
+        scores[key] = 100.0 * (1.0 if exact else blended) * evidence * lone
     return scores
 
 

@@ -43,6 +43,12 @@ ketään kukaan mikään kumpi kumman jokin jotkut joitain joitakin itse oma oma
 millainen millaista millaisia minkälainen minkälaista kuinka takaisin takasin pois ylös alas läpi
 ulos sisään mukaan vastaan ehkä ainakin vaan juuri just selvä okei jees aha ahaa
 teille niille sitten nyt vielä edes kyllä eikä enkä etkä eikö enkö ettei etten mä mää sää se
+oo nään näen nähdä jotenki mitäs mites voisitteko mul sul sil meil teil niil tääl tuol siel
+mun sun sen mitä tehä tehdä teen teet tekee tein tehny tehnyt meen mennä menee mee tuu tulee
+tulla tuli olis oli olin ollu ollut ois oisin kai kyl mut vaa vaan nii sit ku tai ekana
+aika tosi hirveesti tosiaan noh no niinku silleen sillee semmonen sellanen tollanen kaikkee
+päivä päivää viikko viikkoa kuukausi kuukautta vuosi vuotta eilen tänään huomenna nyt just
+kuulemma varmaan kait tiiäks tiedätkö kato katos siis niinku jotenkin semmosta sellasta
 """
 
 _ET = """
@@ -56,7 +62,11 @@ midagi keegi kedagi kellegi iga kõik koik oma ise sest kuna ehk et nagu siia si
 mingeid olema oleks olen ok okei jah sild bot mõni moni mõne mone kellel kellele kelle
 kõik kõike kõigi kõige ikka ka ega ehk siis ju nüüd veel kuskil kuskile kuidagi miski midagi
 milline millised missugune mitu üle ära läbi välja sisse alla peale kokku tagasi edasi kaasa
-ette äkki ehk üldse lihtsalt selge olgu okei aa ahaa
+ette äkki ehk üldse lihtsalt selge olgu okei aa ahaa mulle sulle talle meile teile
+nagu et noh nojah ikkagi ikka päris täitsa tõesti kohe praegu eile täna homme juba veel
+teen teha tehtud tegin teeb lähen minna läks tulen tulla tuli oleks oleksin olin olime
+päev päeva päeval nädal nädalat kuu kuud aasta aastat
+vist tead kuule kah miskit mingisugune sihuke selline sellist niisiis lihtsalt no noh
 """
 
 _RU = """

@@ -7,6 +7,8 @@ bot eval FILE.jsonl [--json]
 bot events list | show ID | export ID [--out FILE] | message ID TEXT | cancel ID [--yes]
 bot content check | coverage | unanswered [--lang L] [--review]
 bot bench [--quick] [--json PATH] [--plot PATH] [--users N] [--messages M]
+bot export-user PLATFORM USER_ID [--out FILE]
+bot purge [--days N]
 """
 
 from __future__ import annotations
@@ -14,13 +16,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import uuid
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from bot.core.faq import COUNTRIES, LANGUAGES
+from bot.errors import StartupError
 from bot.settings import Settings
 
 CONFIGURE_HINT = (
@@ -90,6 +96,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("stats", help="handoff statistics: tickets, time to first answer, ratings")
 
+    export = commands.add_parser(
+        "export-user",
+        help="everything Sild holds about one person, as JSON (to answer a request for their data)",
+    )
+    export.add_argument("platform", choices=["telegram", "matrix", "console"])
+    export.add_argument("user_id", help="the person's id on that platform, e.g. 123456789")
+    export.add_argument("--out", type=Path, help="write the file here (readable only by you)")
+
+    purge = commands.add_parser(
+        "purge",
+        help="apply the retention period now: old request messages and delivered messages "
+        "(bot run does this every hour; use this from cron otherwise)",
+    )
+    purge.add_argument(
+        "--days", type=_positive, help="retention in days (default: SILD_RETENTION_DAYS)"
+    )
+
     from bot.events_cli import add_parser as add_events_parser
 
     add_events_parser(commands)
@@ -115,34 +138,52 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `bot` console script; returns the exit status."""
     args = build_parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        problem = error.errors()[0]
+        where = "SILD_" + str(problem["loc"][0]).upper() if problem["loc"] else "a setting"
+        print(f"bot: {where} is not valid: {problem['msg']}", file=sys.stderr)
+        return 2
     from bot.app import configure_logging
 
     configure_logging(settings.log_level if args.command in ("run",) else "WARNING")
     try:
-        if args.command == "run":
-            return asyncio.run(_run(settings))
-        if args.command == "chat":
-            return asyncio.run(_chat(settings, args.lang, args.country, args.user))
-        if args.command == "ask":
-            return _ask(settings, " ".join(args.text), args.lang, args.country, args.json)
-        if args.command == "bench":
-            return _bench(settings, args)
-        if args.command == "eval":
-            return _eval(settings, args.file, args.json)
-        if args.command == "stats":
-            return asyncio.run(_stats(settings))
-        if args.command == "events":
-            from bot.events_cli import run as run_events
-
-            return asyncio.run(run_events(settings, args))
-        if args.content_command == "coverage":
-            return _content_coverage(settings)
-        if args.content_command == "unanswered":
-            return asyncio.run(_content_unanswered(settings, args.lang, args.review))
-        return _content_check(settings)
+        return _dispatch(settings, args)
     except KeyboardInterrupt:
         return 130
+    except StartupError as error:
+        print(f"bot: {error}", file=sys.stderr)
+        return 2
+
+
+def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the chosen command."""
+    if args.command == "run":
+        return asyncio.run(_run(settings))
+    if args.command == "chat":
+        return asyncio.run(_chat(settings, args.lang, args.country, args.user))
+    if args.command == "ask":
+        return _ask(settings, " ".join(args.text), args.lang, args.country, args.json)
+    if args.command == "bench":
+        return _bench(settings, args)
+    if args.command == "eval":
+        return _eval(settings, args.file, args.json)
+    if args.command == "stats":
+        return asyncio.run(_stats(settings))
+    if args.command == "export-user":
+        return asyncio.run(_export_user(settings, args.platform, args.user_id, args.out))
+    if args.command == "purge":
+        return asyncio.run(_purge(settings, args.days or settings.retention_days))
+    if args.command == "events":
+        from bot.events_cli import run as run_events
+
+        return asyncio.run(run_events(settings, args))
+    if args.content_command == "coverage":
+        return _content_coverage(settings)
+    if args.content_command == "unanswered":
+        return asyncio.run(_content_unanswered(settings, args.lang, args.review))
+    return _content_check(settings)
 
 
 async def _run(settings: Settings) -> int:
@@ -169,7 +210,8 @@ async def _chat(settings: Settings, lang: str | None, country: str | None, user:
 
     if user is None:
         user = "terminal" if sys.stdin.isatty() else f"script-{uuid.uuid4().hex[:8]}"
-    app = await build_app(settings)
+    # One local person at the keyboard (or a script an editor pipes in): no rate limit.
+    app = await build_app(settings.model_copy(update={"rate_limit_per_minute": 0}))
     chat = ConsoleChat(app.engine, user)
     app.dispatcher.register(Platform.CONSOLE, chat.deliver)
     watcher = asyncio.create_task(app.library.watch(settings.content_reload_seconds))
@@ -343,6 +385,43 @@ async def _content_unanswered(settings: Settings, lang: str | None, review: bool
         print("\nAnswers marked not helpful:")
         for entry_id, language, helpful, not_helpful in sorted(unhelpful, key=lambda r: -r[3]):
             print(f"  {entry_id} [{language}]: {not_helpful} not helpful, {helpful} helpful")
+    return 0
+
+
+async def _export_user(settings: Settings, platform: str, user_id: str, out: Path | None) -> int:
+    from bot.app import open_database
+    from bot.storage.privacy import SqlPrivacy
+
+    store = await open_database(settings)
+    try:
+        data = await SqlPrivacy(store.sessions).export(platform, user_id)
+    finally:
+        await store.close()
+    found = any(data[key] for key in ("profile", "conversations", "sign_ups"))
+    found = found or bool(data["requests_to_a_person"] or data["messages_to_you"])
+    if not found:
+        print(f"Sild holds nothing about {platform} user {user_id}.", file=sys.stderr)
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
+    if out is None:
+        sys.stdout.write(text)
+        return 0
+    descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    print(f"written to {out}", file=sys.stderr)
+    return 0
+
+
+async def _purge(settings: Settings, days: int) -> int:
+    from bot.app import open_database
+    from bot.storage.privacy import SqlPrivacy
+
+    store = await open_database(settings)
+    try:
+        report = await SqlPrivacy(store.sessions).purge(days)
+    finally:
+        await store.close()
+    print(f"Purged (retention {days} days): {report}.")
     return 0
 
 

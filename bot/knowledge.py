@@ -112,12 +112,32 @@ class LiveLibrary:
         return tuple(files)
 
     def reload_if_changed(self) -> bool:
-        """Reload when a file changed; returns whether new content went live."""
-        signature = self._scan()
+        """Reload when a file changed; returns whether new content went live.
+
+        Content that has errors, or a folder that cannot be read at all, never goes live: the
+        last good content stays.
+        """
+        try:
+            signature = self._scan()
+        except OSError as error:
+            log.error(
+                "content folder %s cannot be read (%s): the last good content stays live",
+                self.root,
+                error.strerror or type(error).__name__,
+            )
+            return False
         if signature == self._signature:
             return False
         self._signature = signature
-        content, problems = load_checked(self.root)
+        try:
+            content, problems = load_checked(self.root)
+        except OSError as error:
+            log.error(
+                "content folder %s cannot be read (%s): the last good content stays live",
+                self.root,
+                error.strerror or type(error).__name__,
+            )
+            return False
         errors = [p for p in problems if p.severity is Severity.ERROR]
         if errors:
             log.error("content change not applied, the last good content stays live:")

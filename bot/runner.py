@@ -9,9 +9,13 @@ import signal
 from typing import Protocol
 
 from bot.app import App
+from bot.core.guard import error_summary
 from bot.storage.tickets import SqlTicketStore
 
 log = logging.getLogger(__name__)
+
+PURGE_INTERVAL_SECONDS = 3600.0
+"""How often the retention purge runs (and once at start)."""
 
 
 class Transport(Protocol):
@@ -56,6 +60,7 @@ async def run_transports(app: App) -> None:
     delivery = asyncio.create_task(app.dispatcher.run())
     scheduler = asyncio.create_task(app.scheduler.run()) if app.scheduler else None
     reminders = asyncio.create_task(remind_unclaimed(app))
+    purge = asyncio.create_task(purge_periodically(app))
     started: list[Transport] = []
     try:
         for transport in transports:
@@ -69,11 +74,25 @@ async def run_transports(app: App) -> None:
         if scheduler is not None:
             scheduler.cancel()
         reminders.cancel()
+        purge.cancel()
         for transport in reversed(started):
             try:
                 await transport.stop()
             except Exception:
                 log.exception("stopping %s failed", transport.name)
+
+
+async def purge_periodically(app: App, interval: float = PURGE_INTERVAL_SECONDS) -> None:
+    """Apply the retention period now and then every `interval` seconds, until cancelled."""
+    if app.privacy is None:
+        return
+    while True:
+        try:
+            report = await app.privacy.purge(app.settings.retention_days)
+            log.info("retention purge: %s", report)
+        except Exception as error:
+            log.error("the retention purge failed: %s", error_summary(error))
+        await asyncio.sleep(interval)
 
 
 async def remind_unclaimed(app: App, interval: float = 60.0) -> None:

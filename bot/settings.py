@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.core.events import QuietHours, parse_reminder_hours
+from bot.core.guard import Policy
 from bot.matching.matcher import Thresholds
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +70,13 @@ class Settings(BaseSettings):
     office_timezone: str = "Europe/Helsinki"
     handoff_reminder_minutes: int = Field(default=30, gt=0)
 
+    rate_limit_per_minute: int = Field(default=20, ge=0)
+    """Messages and button presses one person may send a minute; 0 turns the limit off."""
+    max_message_chars: int = Field(default=4000, ge=100)
+    """Longer messages are cut before they are read (the person is told once)."""
+    retention_days: int = Field(default=90, ge=1)
+    """Days after a request to a person is closed until its messages are deleted."""
+
     @field_validator(
         "telegram_token",
         "telegram_webhook_secret",
@@ -86,6 +94,15 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'sild.db').resolve()}"
+
+    @property
+    def policy(self) -> Policy:
+        """The rate limit, message length and retention the engine enforces."""
+        return Policy(
+            rate_per_minute=self.rate_limit_per_minute,
+            max_text_chars=self.max_message_chars,
+            retention_days=self.retention_days,
+        )
 
     @property
     def thresholds(self) -> Thresholds:

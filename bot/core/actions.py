@@ -14,7 +14,11 @@ from bot.core.faq import CATEGORIES, COUNTRIES, LANGUAGES
 MAX_PAYLOAD_BYTES = 64
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,54}$")
 
-VERBS_WITHOUT_ARGUMENT = frozenset({"menu", "human", "events", "settings", "none", "help", "hskip"})
+VERBS_WITHOUT_ARGUMENT = frozenset(
+    {"menu", "human", "events", "settings", "none", "help", "hskip"}
+    | {"privacy", "mydata", "forget", "forgetyes"}
+)
+"""Verbs of buttons that carry no argument; the last four are the privacy screen's."""
 _RATING = re.compile(r"^\d{1,9}:[1-5]$")
 _TICKET_ACTION = re.compile(r"^(claim|unclaim|close):\d{1,9}$")
 

@@ -4,11 +4,17 @@
 state and returns the replies. Messages of one conversation are handled one at a time (a lock per
 chat), so two quick messages cannot interleave their state changes. A person never gets silence:
 even an internal error becomes a translated apology with the way back to the menu.
+
+Before a message reaches a flow it is cleaned (control characters, lone surrogates), counted
+against the person's rate limit (over it: one polite "slow down", then silence until the window
+has room again), and cut to the longest text Sild reads (the person is told once). Errors are
+logged without message text unless the log level is DEBUG.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import weakref
 from collections.abc import Callable
@@ -19,16 +25,20 @@ from bot.core.eventdesk import EventDesk
 from bot.core.faq import Intent
 from bot.core.flows import events as events_flow
 from bot.core.flows import faq, handoff, menu, onboarding
+from bot.core.flows import privacy as privacy_flow
 from bot.core.flows.handoff import HandoffDesk
+from bot.core.guard import MAX_TEXT_CHARS, Policy, RateLimiter, Verdict, clean_inbound
+from bot.core.guard import error_summary as _error_summary
 from bot.core.messages import Button, ChatRef, Inbound, Outbound
-from bot.core.ports import Knowledge, Outbox, Store, Ticket, UserProfile
+from bot.core.ports import Knowledge, Outbox, PrivacyStore, Store, Ticket, UserProfile
 from bot.core.turn import Turn
 
 log = logging.getLogger(__name__)
 
-COMMANDS = frozenset({"start", "menu", "help", "language", "country", "end"})
-MAX_TEXT_CHARS = 4000
-"""Longer messages are cut before they are matched: no question needs more."""
+PRIVACY_COMMANDS = frozenset({"privacy", "mydata", "delete_my_data"})
+COMMANDS = frozenset({"start", "menu", "help", "language", "country", "end"}) | PRIVACY_COMMANDS
+PRIVACY_VERBS = frozenset({"privacy", "mydata", "forget", "forgetyes"})
+__all__ = ["COMMANDS", "MAX_TEXT_CHARS", "Engine"]
 
 
 class Engine:
@@ -44,8 +54,14 @@ class Engine:
         *,
         events: EventDesk | None = None,
         facilitators: frozenset[str] = frozenset(),
+        privacy: PrivacyStore | None = None,
+        policy: Policy | None = None,
     ) -> None:
         self._store = store
+        self._privacy = privacy
+        self.policy = policy or Policy()
+        self.limiter = RateLimiter(self.policy.rate_per_minute)
+        """Counts each person's messages (tests may replace it with one on a fake clock)."""
         self._outbox = outbox
         self._desk = desk
         self._events = events
@@ -58,21 +74,58 @@ class Engine:
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         """Handle one message or button press and return what to send back."""
+        inbound = clean_inbound(inbound)
         offers: list[Outbound] = []
+        if not self._is_place(inbound.chat):
+            verdict = self.limiter.hit(f"{inbound.platform.value}:{inbound.user_id}")
+            if verdict is Verdict.DROP:
+                return []
+            if verdict is Verdict.WARN:
+                return [await self._slow_down(inbound)]
         async with self._lock(inbound.chat):
             try:
                 replies = await self._handle(inbound, offers)
-            except Exception:
-                log.exception("could not handle a message in %s", inbound.chat)
+            except Exception as error:
+                self._log_error(f"could not handle a message in {inbound.chat}", error)
                 return [self._apology(inbound)]
         # After this chat's lock is released: taking another chat's lock while holding this one
         # could deadlock with that chat doing the same.
         for message in offers:
             try:
                 await self._offer_choices(message)
-            except Exception:
-                log.exception("could not offer the choices of a notice to %s", message.to)
+            except Exception as error:
+                self._log_error(f"could not offer the choices of a notice to {message.to}", error)
         return replies
+
+    @staticmethod
+    def _log_error(what: str, error: Exception) -> None:
+        """Log an error; its message (which may quote what a person wrote) only at DEBUG."""
+        if log.isEnabledFor(logging.DEBUG):
+            log.exception(what)
+        else:
+            log.error("%s: %s", what, _error_summary(error))
+
+    def _is_place(self, chat: ChatRef) -> bool:
+        return self._desk is not None and self._desk.is_place(chat)
+
+    async def _slow_down(self, inbound: Inbound) -> Outbound:
+        """The one message a person gets when they write faster than the rate limit allows."""
+        lang = onboarding.language_from_hint(inbound.language_hint) or "en"
+        try:
+            profile = await self._store.get_user(inbound.platform.value, inbound.user_id)
+        except Exception as error:
+            self._log_error("could not read a profile for the slow-down message", error)
+            profile = None
+        if profile is not None and profile.language:
+            lang = profile.language
+        t = self._catalogs(lang)
+        return Outbound(
+            inbound.chat,
+            t.gettext(
+                "You are writing faster than I can keep up with. Please wait a minute, "
+                "then write again: I will answer then."
+            ),
+        )
 
     def _apology(self, inbound: Inbound) -> Outbound:
         lang = onboarding.language_from_hint(inbound.language_hint) or "en"
@@ -84,6 +137,9 @@ class Engine:
         )
 
     async def _handle(self, inbound: Inbound, offers: list[Outbound]) -> list[Outbound]:
+        long_text = inbound.text is not None and len(inbound.text) > self.policy.max_text_chars
+        if long_text:
+            inbound = dataclasses.replace(inbound, text=(inbound.text or "")[: self._max_chars])
         if self._desk is not None and self._desk.is_place(inbound.chat):
             return await self._handle_place(inbound, self._desk, offers)
         platform = inbound.platform.value
@@ -91,6 +147,7 @@ class Engine:
         if user is None:
             user = UserProfile(platform=platform, user_id=inbound.user_id)
         conversation = await self._store.load_conversation(inbound.chat)
+        conversation.user_id = inbound.user_id
         turn = Turn(
             inbound=inbound,
             user=user,
@@ -103,15 +160,33 @@ class Engine:
             facilitator=f"{platform}:{inbound.user_id}" in self._facilitators,
         )
         await self._route(turn)
-        # Numbers typed next refer to the buttons of the last message that had any.
-        with_buttons = [reply for reply in turn.replies if reply.buttons]
-        conversation.data["choices"] = (
-            [button.action for button in with_buttons[-1].choices()] if with_buttons else []
-        )
-        await self._store.save_user(user)
-        await self._store.save_conversation(conversation)
+        if long_text and not turn.forgotten and not conversation.data.get("told_long"):
+            conversation.data["told_long"] = True
+            turn.replies.insert(0, self._cut_notice(turn))
+        if not turn.forgotten:
+            # Numbers typed next refer to the buttons of the last message that had any.
+            with_buttons = [reply for reply in turn.replies if reply.buttons]
+            conversation.data["choices"] = (
+                [button.action for button in with_buttons[-1].choices()] if with_buttons else []
+            )
+            await self._store.save_user(user)
+            await self._store.save_conversation(conversation)
         offers.extend(await self._send_notices(turn))
         return turn.replies
+
+    @property
+    def _max_chars(self) -> int:
+        return max(1, self.policy.max_text_chars)
+
+    def _cut_notice(self, turn: Turn) -> Outbound:
+        """Said once per conversation: a long message was read only up to the limit."""
+        t = turn.t
+        text = t.ngettext(
+            "Your message is long, so I read only its first %(count)d character.",
+            "Your message is long, so I read only its first %(count)d characters.",
+            self._max_chars,
+        ) % {"count": self._max_chars}
+        return Outbound(turn.inbound.chat, text)
 
     async def _handle_place(
         self, inbound: Inbound, desk: HandoffDesk, offers: list[Outbound]
@@ -199,7 +274,7 @@ class Engine:
         elif not self._onboarded(turn):
             self._on_text_during_onboarding(turn, text)
         else:
-            intent = await faq.answer_question(turn, text[:MAX_TEXT_CHARS])
+            intent = await faq.answer_question(turn, text)
             if intent is not None:
                 await self._on_intent(turn, intent)
 
@@ -284,6 +359,9 @@ class Engine:
             return
         if command == "start":
             await self._on_start(turn, argument.strip())
+        elif command in PRIVACY_COMMANDS:
+            verb = {"privacy": "privacy", "mydata": "mydata", "delete_my_data": "forget"}[command]
+            await self._on_privacy(turn, verb)
         elif command == "language":
             onboarding.ask_language(turn)
         elif command == "end":
@@ -331,6 +409,8 @@ class Engine:
             onboarding.set_language(turn, arg)
         elif verb == "ask" and arg == "language":
             onboarding.ask_language(turn)
+        elif verb in PRIVACY_VERBS:
+            await self._on_privacy(turn, verb)
         elif not self._onboarded(turn) and verb != "country":
             onboarding.start(turn)
         elif verb == "country":
@@ -368,6 +448,18 @@ class Engine:
             self._on_stale(turn)  # ticket buttons only work in a facilitator place
         else:
             await self._on_intent(turn, Intent.HUMAN if verb == "human" else Intent.EVENTS)
+
+    async def _on_privacy(self, turn: Turn, verb: str) -> None:
+        """The privacy screen, a copy of the person's data, and deleting it (also before
+        onboarding: nobody has to choose a country to be forgotten)."""
+        if verb == "privacy":
+            privacy_flow.show(turn, self.policy.retention_days)
+        elif verb == "mydata":
+            await privacy_flow.send_export(turn, self._privacy)
+        elif verb == "forget":
+            privacy_flow.ask_forget(turn)
+        else:
+            await privacy_flow.forget(turn, self._privacy, self._desk)
 
     async def _on_event_action(self, turn: Turn, verb: str, arg: str) -> None:
         """Buttons of the groups-and-cafés flow (and the facilitators' event buttons)."""

@@ -43,6 +43,9 @@ class Conversation:
     chat: ChatRef
     state: str = "new"
     data: dict[str, Any] = field(default_factory=dict)
+    user_id: str | None = None
+    """Who talks in this chat (set for people, not for facilitator places), so that everything
+    about a person can be found for an export or a deletion."""
 
 
 class Store(Protocol):
@@ -219,6 +222,8 @@ class Ticket:
     first_response: datetime | None = None
     closed: datetime | None = None
     rating: int | None = None
+    preserve: bool = False
+    """Kept by a facilitator (a safeguarding case): its messages are not purged automatically."""
 
 
 @dataclass(slots=True)
@@ -282,6 +287,43 @@ class TicketStore(Protocol):
 
     async def rate(self, ticket_id: int, chat: ChatRef, rating: int) -> bool:
         """Store the person's 1–5 rating of a closed ticket of theirs, once."""
+        ...
+
+    async def set_preserve(self, ticket_id: int, preserve: bool) -> bool:
+        """Exempt a ticket from the automatic purge (or end that); False if there is no such."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetReport:
+    """How many rows a deletion removed or made anonymous, per kind."""
+
+    profiles: int = 0
+    conversations: int = 0
+    sign_ups: int = 0
+    tickets: int = 0
+    ticket_messages: int = 0
+    outbox: int = 0
+
+
+class PrivacyStore(Protocol):
+    """Everything Sild holds about one person: exported on request, deleted on request."""
+
+    async def export(
+        self, platform: str, user_id: str, chats: Sequence[ChatRef] = ()
+    ) -> dict[str, Any]:
+        """Everything stored about the person (and their `chats`), as JSON-ready values."""
+        ...
+
+    async def forget(
+        self, platform: str, user_id: str, chats: Sequence[ChatRef] = ()
+    ) -> ForgetReport:
+        """Delete the person's profile, conversations, messages and the personal content of
+        their sign-ups and tickets; what stays for statistics keeps no link to them.
+
+        Upcoming sign-ups should be cancelled through the event desk first, so their places go
+        to the waitlist and the people moved up are told.
+        """
         ...
 
 

@@ -35,6 +35,8 @@ class Turn:
     """Events and sign-ups, when the engine has them (see `bot.core.eventdesk`)."""
     facilitator: bool = False
     """Whether the person is a configured facilitator (may see sign-up lists, cancel events)."""
+    forgotten: bool = False
+    """Set when the person's data was deleted in this turn: the engine then saves nothing."""
 
     @property
     def lang(self) -> str:

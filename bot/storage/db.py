@@ -16,13 +16,19 @@ from bot.storage.repository import SqlStore
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """An async engine for `url`; SQLite gets foreign keys on and a busy timeout."""
+def create_engine(url: str, *, hide_parameters: bool = True) -> AsyncEngine:
+    """An async engine for `url`; SQLite gets foreign keys on and a busy timeout.
+
+    `hide_parameters` keeps the values of a statement (what people wrote) out of database error
+    messages, and so out of the log; turn it off only for debugging.
+    """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, hide_parameters=hide_parameters
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -32,7 +38,7 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    return create_async_engine(url, pool_pre_ping=True, hide_parameters=hide_parameters)
 
 
 def alembic_config() -> Config:
@@ -54,8 +60,12 @@ async def migrate(engine: AsyncEngine) -> None:
         await connection.run_sync(_upgrade)
 
 
-async def open_store(url: str) -> SqlStore:
+async def open_store(url: str, *, hide_parameters: bool = True) -> SqlStore:
     """Open the database at `url`, migrate it, and return the repository."""
-    engine = create_engine(url)
-    await migrate(engine)
+    engine = create_engine(url, hide_parameters=hide_parameters)
+    try:
+        await migrate(engine)
+    except BaseException:
+        await engine.dispose()
+        raise
     return SqlStore(engine)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -49,11 +50,16 @@ class ConversationState(Base):
     """Where one chat stands in its flows."""
 
     __tablename__ = "conversations"
-    __table_args__ = (UniqueConstraint("platform", "chat_id"),)
+    __table_args__ = (
+        UniqueConstraint("platform", "chat_id"),
+        Index("ix_conversations_user", "platform", "user_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[str | None] = mapped_column(String(255))
+    """The person who talks in the chat (None in facilitator places), for export and deletion."""
     state: Mapped[str] = mapped_column(String(120), default="new")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -144,6 +150,8 @@ class TicketRow(Base):
     closed: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     rating: Mapped[int | None] = mapped_column(Integer)
     reminded: Mapped[bool] = mapped_column(Boolean, default=False)
+    preserve: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """A facilitator keeps this ticket (a safeguarding case): no automatic purge."""
 
 
 class TicketMessage(Base):

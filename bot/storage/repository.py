@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.core.messages import ChatRef
+from bot.core.personal import mask_personal
 from bot.core.ports import Conversation, UserProfile
 from bot.storage.models import (
     AnswerFeedback,
@@ -103,7 +104,7 @@ class SqlStore:
             )
             if row is None:
                 return Conversation(chat)
-            return Conversation(chat, row.state, dict(row.data or {}))
+            return Conversation(chat, row.state, dict(row.data or {}), row.user_id)
 
     async def save_conversation(self, conversation: Conversation) -> None:
         """Persist the chat's state."""
@@ -113,6 +114,8 @@ class SqlStore:
             "data": dict(conversation.data),
             "updated": utcnow(),
         }
+        if conversation.user_id is not None:
+            values["user_id"] = conversation.user_id
         await self._upsert(
             update(ConversationState)
             .where(
@@ -124,7 +127,8 @@ class SqlStore:
         )
 
     async def record_unanswered(self, normalised: str, language: str) -> None:
-        """Count an unanswered question."""
+        """Count an unanswered question; phone numbers and identity codes in it are masked."""
+        normalised = mask_personal(normalised)[:500]
         now = utcnow()
         await self._upsert(
             update(UnansweredQuestion)

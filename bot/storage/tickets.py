@@ -30,6 +30,7 @@ def _ticket(row: TicketRow) -> Ticket:
         first_response=row.first_response,
         closed=row.closed,
         rating=row.rating,
+        preserve=bool(row.preserve),
     )
 
 
@@ -199,6 +200,14 @@ class SqlTicketStore:
                     TicketRow.rating.is_(None),
                 )
                 .values(rating=rating)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def set_preserve(self, ticket_id: int, preserve: bool) -> bool:
+        """Exempt a ticket from the automatic purge, or end the exemption."""
+        async with self.sessions.begin() as session:
+            result = await session.execute(
+                update(TicketRow).where(TicketRow.id == ticket_id).values(preserve=preserve)
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 

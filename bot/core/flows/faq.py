@@ -14,6 +14,7 @@ from bot.core import actions, texts
 from bot.core.faq import Intent, MatchResult
 from bot.core.flows import menu
 from bot.core.messages import Button
+from bot.core.personal import mask_personal
 from bot.core.turn import Turn
 
 _FAQ_LINK = re.compile(r"\[([^\]]*)\]\(faq:([a-z0-9-]+)\)")
@@ -146,8 +147,11 @@ def no_match(turn: Turn) -> None:
 
 
 async def remember_unanswered(turn: Turn, text: str) -> None:
-    """Keep a question nobody could answer, in comparison form and without who asked."""
-    normalised = turn.knowledge.normalise(text)
+    """Keep a question nobody could answer, in comparison form and without who asked.
+
+    Phone numbers and identity codes in it are masked first (see `bot.core.personal`).
+    """
+    normalised = turn.knowledge.normalise(mask_personal(text))
     if normalised:
         await turn.store.record_unanswered(normalised[:500], turn.lang)
 

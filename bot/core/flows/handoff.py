@@ -8,8 +8,9 @@ gets the emergency numbers at once and marks the ticket urgent.
 For facilitators, in their Telegram group or Matrix room (the "places"): a notification per
 ticket with Claim / Close; `/claim 12`, `!close 12`, `/unclaim 12`, `/handover 12 telegram:42`,
 `/tickets`; the words "claim" or "close" as a reply to a ticket message; and any other reply to a
-ticket message (or a message in its thread) is sent to the person. Only configured facilitators
-can do any of this; anyone else is ignored and the attempt logged.
+ticket message (or a message in its thread) is sent to the person. `/preserve 12` keeps a
+ticket's messages past the retention period (a safeguarding case), `/unpreserve 12` ends that.
+Only configured facilitators can do any of this; anyone else is ignored and the attempt logged.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ MAX_RELAY_CHARS = 3500
 RECENT_QUESTIONS = 5
 _TICKET_REF = re.compile(r"#(\d{1,9})\b")
 _COMMAND = re.compile(
-    r"^[/!](?P<verb>claim|unclaim|close|handover|reply|tickets)(?:@\S+)?"
+    r"^[/!](?P<verb>claim|unclaim|close|handover|reply|tickets|preserve|unpreserve)(?:@\S+)?"
     r"(?:\s+#?(?P<number>\d{1,9}))?(?:\s+(?P<rest>.+))?$",
     re.IGNORECASE | re.DOTALL,
 )
@@ -56,6 +57,8 @@ class HandoffDesk:
     """`platform:user_id` of each facilitator, with the name they chose to show (or None)."""
     language: str = "en"
     clock: Callable[[], datetime] = _now
+    retention_days: int = 90
+    """Days after a ticket closes until its messages are purged (unless it is preserved)."""
 
     def is_place(self, chat: ChatRef) -> bool:
         """Whether a chat is one of the facilitator places."""
@@ -213,6 +216,28 @@ async def end_by_person(turn: Turn, desk: HandoffDesk) -> None:
             )
 
 
+async def close_for_deletion(turn: Turn, desk: HandoffDesk) -> None:
+    """The person deleted their data: close their open ticket and tell the facilitators."""
+    ticket = await desk.tickets.open_ticket_for(turn.inbound.chat)
+    if ticket is None:
+        return
+    closed = await desk.tickets.close(ticket.id)
+    if closed is None:
+        return
+    t = turn.catalogs(desk.language)
+    _tell_places(
+        turn,
+        desk,
+        closed,
+        t.gettext(
+            "#%(number)d: the person deleted their data in Sild. The request is closed and its "
+            "messages are deleted; please delete what you copied elsewhere."
+        )
+        % {"number": closed.id},
+        False,
+    )
+
+
 async def crisis(turn: Turn, desk: HandoffDesk | None, text: str) -> None:
     """Immediate danger: the numbers at once; the facilitators see an urgent ticket."""
     t = turn.t
@@ -249,7 +274,7 @@ def _ticket_number(turn: Turn, explicit: str | None) -> int | None:
     if explicit:
         return int(explicit)
     thread = turn.inbound.thread or ""
-    if thread.startswith("ticket:") and thread[7:].isdigit():
+    if thread.startswith("ticket:") and thread[7:].isascii() and thread[7:].isdigit():
         return int(thread[7:])
     found = _TICKET_REF.search(turn.inbound.reply_to_text or "")
     return int(found.group(1)) if found else None
@@ -267,7 +292,7 @@ async def in_place(turn: Turn, desk: HandoffDesk) -> None:
     me = f"{platform}:{inbound.user_id}"
     if inbound.action is not None:
         verb, _, digits = inbound.action.removeprefix("tk:").partition(":")
-        if inbound.action.startswith("tk:") and digits.isdigit():
+        if inbound.action.startswith("tk:") and digits.isascii() and digits.isdigit():
             await _act(turn, desk, t, me, verb, int(digits), "")
         return
     text = (inbound.text or "").strip()
@@ -385,8 +410,31 @@ async def _act(
             [stars[:3], stars[3:], [Button(texts.back_to_menu(pt), "menu")]],
             key=f"ticket:{number}:closed",
         )
+    elif verb in ("preserve", "unpreserve"):
+        await _preserve(turn, desk, t, number, verb == "preserve")
     elif verb == "reply":
         await _reply(turn, desk, t, me, ticket, rest)
+
+
+async def _preserve(
+    turn: Turn, desk: HandoffDesk, t: NullTranslations, number: int, keep: bool
+) -> None:
+    """Exempt a ticket from the automatic purge of its messages, or end the exemption."""
+    await desk.tickets.set_preserve(number, keep)
+    if keep:
+        text = t.gettext(
+            "#%(number)d is preserved: its messages are kept until someone writes "
+            "/unpreserve %(number)d."
+        ) % {"number": number}
+    else:
+        text = t.ngettext(
+            "#%(number)d is no longer preserved: its messages are deleted %(days)d day after "
+            "it is closed.",
+            "#%(number)d is no longer preserved: its messages are deleted %(days)d days after "
+            "it is closed.",
+            desk.retention_days,
+        ) % {"number": number, "days": desk.retention_days}
+    turn.say(text)
 
 
 async def _reply(

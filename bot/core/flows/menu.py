@@ -69,12 +69,13 @@ def show_help(turn: Turn) -> None:
         "/country: change the country\n"
         "/help: this help"
     )
+    text += "\n" + t.gettext("/privacy: what Sild keeps about you, a copy of it, deleting it")
     turn.go("menu")
     turn.say(text, main_menu_buttons(turn))
 
 
 def show_settings(turn: Turn) -> None:
-    """Offer to change the language or the country."""
+    """Offer to change the language or the country, and the privacy screen."""
     t = turn.t
     text = t.gettext("Your language: %(language)s. Your country: %(country)s.") % {
         "language": texts.LANGUAGE_NAMES.get(turn.lang, turn.lang),
@@ -86,6 +87,7 @@ def show_settings(turn: Turn) -> None:
         [
             [Button(t.gettext("Change language"), "ask:language")],
             [Button(t.gettext("Change country"), "ask:country")],
+            [Button(t.gettext("Privacy and my data"), "privacy")],
             [Button(texts.back_to_menu(t), "menu")],
         ],
         edit=True,

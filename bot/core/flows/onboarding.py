@@ -79,6 +79,7 @@ def set_country(turn: Turn, code: str) -> None:
         "Sild keeps only your language, your country and where you are in the menu.\n"
         "Questions it cannot answer are kept without your name, so the team can add answers."
     )
+    notice += "\n" + t.gettext("/privacy tells more, and how to delete your data.")
     pending = turn.conversation.data.get("pending")
     show_main_menu(turn, notice)
     if isinstance(pending, str) and pending.startswith("faq:"):

@@ -438,13 +438,27 @@ class MatrixTransport:
         """Hand a message to the engine and send its replies (ids derived from `event_id`)."""
         replies = await self._app.engine.handle(inbound)
         t = await self._translations(inbound.chat.chat_id, inbound.user_id)
+        later: list[Outbound] = []
+        elsewhere = [reply for reply in replies if reply.to.platform is not Platform.MATRIX]
         for index, reply in enumerate(replies):
             if reply.to.platform is not Platform.MATRIX:
-                await self._app.dispatcher.enqueue([reply])
+                continue
+            if later:
+                later.append(reply)
                 continue
             result = await self.send(reply, transaction_id(event_id, index), t)
-            if not result.ok:
+            if not result.ok and not result.permanent and not reply.attachments:
+                # The homeserver is down or keeps refusing for now: the outbox retries this
+                # reply and the ones after it, in order, so it arrives late rather than never.
+                # (Not one with files: its text may have gone out, and the outbox sends no files.)
+                log.warning(
+                    "a reply in %s is left to the outbox: %s", reply.to.chat_id, result.error
+                )
+                later.append(reply)
+            elif not result.ok:
                 log.error("a reply in %s was not delivered: %s", reply.to.chat_id, result.error)
+        if later or elsewhere:
+            await self._app.dispatcher.enqueue([*later, *elsewhere])
 
     async def deliver(self, message: Outbound) -> None:
         """The outbox's sender for Matrix: send one notice or raise `DeliveryError`."""

@@ -41,6 +41,7 @@ def commands(t: NullTranslations) -> list[BotCommand]:
         BotCommand("help", t.gettext("How to use Sild")),
         BotCommand("language", t.gettext("Change language")),
         BotCommand("country", t.gettext("Change country")),
+        BotCommand("privacy", t.gettext("Privacy and my data")),
     ]
 
 

@@ -298,12 +298,31 @@ class TelegramTransport:
             await answering
 
     async def _reply(self, replies: Sequence[Outbound], pressed: Message | None = None) -> None:
-        """Send replies for Telegram now; queue those for other platforms in the outbox."""
+        """Send replies for Telegram now; queue those for other platforms in the outbox.
+
+        A reply that still fails after the sender's retries (Telegram down for a while), with
+        nothing of it sent, goes to the outbox with the replies after it, in order: it arrives
+        late rather than never. (The outbox sends text and buttons; a file is left out.)
+        """
         here = [reply for reply in replies if reply.to.platform is Platform.TELEGRAM]
         elsewhere = [reply for reply in replies if reply.to.platform is not Platform.TELEGRAM]
-        await self.sender.deliver(here, pressed if here and here[0] is replies[0] else None)
-        if elsewhere:
-            await self._app.dispatcher.enqueue(elsewhere)
+        later: list[Outbound] = []
+        for index, reply in enumerate(here):
+            if later:
+                later.append(reply)
+                continue
+            menu = pressed if index == 0 and here[0] is replies[0] else None
+            outcome, sent_any = await self.sender.deliver_one(reply, menu)
+            if outcome is Delivery.FAILED and not sent_any:
+                later.append(reply)
+        if later:
+            log.warning(
+                "%d replies to Telegram chat %s could not be sent now: the outbox retries them",
+                len(later),
+                later[0].to.chat_id,
+            )
+        if later or elsewhere:
+            await self._app.dispatcher.enqueue([*later, *elsewhere])
 
     async def deliver_notice(self, message: Outbound) -> None:
         """The outbox's sender for Telegram: send one message or raise `DeliveryError`.

@@ -27,8 +27,14 @@ from nio import (
 )
 
 from bot.core.engine import Engine
+from bot.core.flows.handoff import HandoffDesk
+from bot.core.messages import ChatRef, Platform
+from bot.i18n import translations
+from bot.knowledge import Library
+from bot.office_hours import parse_office_hours
 from bot.settings import Settings
 from bot.storage.repository import SqlStore
+from bot.storage.tickets import SqlTicketStore
 from bot.transports.matrix.retry import Backoff
 from bot.transports.matrix.state import MatrixState
 from bot.transports.matrix.transport import MatrixTransport, server_of, transaction_id
@@ -174,8 +180,16 @@ async def test_a_rate_limited_reply_is_repeated_with_the_same_transaction_id(
 
 
 async def test_sild_stays_quiet_in_group_rooms_and_the_facilitator_room(
-    transport: MatrixTransport,
+    transport: MatrixTransport, store: SqlStore, library: Library
 ) -> None:
+    # The facilitator room is a place of the handoff desk: someone who is not a facilitator
+    # saying hello there gets no answer.
+    desk = HandoffDesk(
+        tickets=SqlTicketStore(store.sessions),
+        hours=parse_office_hours("Mon-Fri 09:00-17:00", "Europe/Helsinki"),
+        places=(ChatRef(Platform.MATRIX, "!facilitators:example.org"),),
+    )
+    transport._app.engine = Engine(store, lambda: library, translations, None, desk)  # type: ignore[misc]
     group = "!group:example.org"
     transport.client.rooms[group] = FakeRoom(group, [SILD, ANNA, "@boris:example.org"])
     facilitators = "!facilitators:example.org"

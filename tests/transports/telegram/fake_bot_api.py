@@ -4,7 +4,9 @@ It implements the methods python-telegram-bot calls for Sild, checks what Telegr
 token, HTML that parses with only Telegram's tags and entities, 4,096 characters, callback data of
 at most 64 bytes, link schemes), records everything the bot does, and lets a test inject updates
 (`text`, `sticker`, `press`) and faults (`fail`: an error status once or a few times; `drop`: carry
-out the request, then cut the connection before answering).
+out the request, then cut the connection before answering; `delay`: answer only after a while,
+so a client with a shorter read timeout gives up although the request is carried out, as Telegram
+does; `hang`: never answer, so a test can kill the bot in the middle of sending).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ TELEGRAM_TAGS = frozenset(
     {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre"}
     | {"tg-spoiler", "span", "blockquote", "tg-emoji"}
 )
+FILES = "__files__"
+"""Where `_params` puts the files of a multipart request: name → (file name, contents)."""
 _TAG = re.compile(r'<(/?)([a-z][a-z-]*)((?:\s+[a-z-]+="[^"<>]*")*)\s*>')
 _ENTITY = re.compile(r"&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
 
@@ -138,6 +142,11 @@ class Fault:
     retry_after: int | None = None
     drop: bool = False
     """Carry the request out, then cut the connection instead of answering."""
+    delay: float = 0.0
+    """Wait this long, then carry the request out and answer (even if the client gave up)."""
+    hang: bool = False
+    """Never answer and never carry it out (until the client goes away): a test can kill the
+    bot while it waits."""
 
 
 @dataclass
@@ -167,6 +176,8 @@ class FakeBotApi:
     last_update_id: int = 0
     confirmed: int = 0
     """The highest offset a `getUpdates` has sent: every update below it is with the bot."""
+    documents: list[tuple[int, str, bytes]] = field(default_factory=list)
+    """Files the bot sent: (chat id, file name, contents)."""
     forums: set[int] = field(default_factory=set)
     """Group chats that have topics enabled."""
     topics: dict[tuple[int, int], str] = field(default_factory=dict)
@@ -177,6 +188,7 @@ class FakeBotApi:
         self._ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._runner: web.AppRunner | None = None
+        self._late_tasks: set[asyncio.Future[web.Response]] = set()
         self.port = 0
 
     # The server
@@ -197,6 +209,8 @@ class FakeBotApi:
 
     async def stop(self) -> None:
         """Close the server."""
+        for late in list(self._late_tasks):
+            late.cancel()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -214,6 +228,15 @@ class FakeBotApi:
         async with self._changed:
             self.calls.append(call)
         fault = self._fault(method, params)
+        if fault is not None and fault.hang:
+            await self._notify()
+            await asyncio.Event().wait()  # cancelled when the client disconnects or we stop
+        if fault is not None and fault.delay:
+            # Shielded: the client may give up waiting, but the request is carried out.
+            late = asyncio.ensure_future(self._late(method, params, fault.delay))
+            self._late_tasks.add(late)
+            late.add_done_callback(self._late_tasks.discard)
+            return await asyncio.shield(late)
         if fault is not None and not fault.drop:
             call.status = fault.status
             await self._notify()
@@ -234,6 +257,16 @@ class FakeBotApi:
             assert request.transport is not None
             request.transport.abort()
             raise asyncio.CancelledError
+        return web.json_response({"ok": True, "result": result})
+
+    async def _late(self, method: str, params: dict[str, Any], delay: float) -> web.Response:
+        await asyncio.sleep(delay)
+        try:
+            result = await self._dispatch(method, params)
+        except BadRequest as error:
+            await self._notify()
+            return _error(400, str(error))
+        await self._notify()
         return web.json_response({"ok": True, "result": result})
 
     def _fault(self, method: str, params: dict[str, Any]) -> Fault | None:
@@ -262,6 +295,8 @@ class FakeBotApi:
                     "pending_update_count": 0}  # fmt: skip
         if method == "sendMessage":
             return self._send_message(params)
+        if method == "sendDocument":
+            return self._send_document(params)
         if method == "createForumTopic":
             chat_id = int(params["chat_id"])
             if chat_id not in self.forums:
@@ -347,6 +382,22 @@ class FakeBotApi:
         self.messages[(chat_id, message.message_id)] = message
         self.events.setdefault(chat_id, []).append(Event("send", message, text))
         return self._message_json(message)
+
+    def _send_document(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        files: dict[str, tuple[str, bytes]] = params.get(FILES) or {}
+        if "document" not in files:
+            raise BadRequest("Bad Request: there is no document in the request")
+        filename, data = files["document"]
+        self.documents.append((chat_id, filename, data))
+        data_json = {
+            "message_id": self._next_message_id(chat_id),
+            "date": int(time.time()),
+            "chat": self._chat_json(chat_id),
+            "from": BOT_USER,
+            "document": {"file_id": f"f{len(self.documents)}", "file_unique_id": "u"},
+        }
+        return data_json
 
     def _edit_message(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
@@ -514,7 +565,15 @@ async def _params(request: web.Request) -> dict[str, Any]:
     if request.method == "GET":
         return dict(request.query)
     form = await request.post()
-    return {key: value for key, value in form.items() if isinstance(value, str)}
+    params: dict[str, Any] = {key: value for key, value in form.items() if isinstance(value, str)}
+    files = {
+        key: (value.filename, value.file.read())
+        for key, value in form.items()
+        if isinstance(value, web.FileField)
+    }
+    if files:
+        params[FILES] = files
+    return params
 
 
 def _error(status: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:

@@ -235,7 +235,13 @@ async def test_commands_and_descriptions_per_language_set_once(
 ) -> None:
     api = telegram.api
     assert set(api.commands) == {"", "et", "fi", "ru", "en"}
-    assert [c["command"] for c in api.commands["fi"]] == ["menu", "help", "language", "country"]
+    assert [c["command"] for c in api.commands["fi"]] == [
+        "menu",
+        "help",
+        "language",
+        "country",
+        "privacy",
+    ]
     assert api.commands["ru"][2]["description"] == gettext("ru", "Change language")
     assert api.commands[""] == api.commands["en"]
     assert set(api.descriptions) == set(api.short_descriptions) == set(api.commands)

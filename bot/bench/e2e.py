@@ -184,6 +184,7 @@ async def _with_sild(
         content_dir=content_dir,
         telegram_facilitator_chat=None,
         matrix_homeserver=None,
+        rate_limit_per_minute=0,  # simulated users write faster than the per-person limit
     )
     app = await build_app(settings)
     try:

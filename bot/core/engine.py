@@ -144,6 +144,8 @@ class Engine:
             return await self._handle_place(inbound, self._desk, offers)
         platform = inbound.platform.value
         user = await self._store.get_user(platform, inbound.user_id)
+        # Saved only when something changed: most turns change the conversation, not the profile.
+        stored = None if user is None else (user.language, user.country, user.active)
         if user is None:
             user = UserProfile(platform=platform, user_id=inbound.user_id)
         conversation = await self._store.load_conversation(inbound.chat)
@@ -169,7 +171,8 @@ class Engine:
             conversation.data["choices"] = (
                 [button.action for button in with_buttons[-1].choices()] if with_buttons else []
             )
-            await self._store.save_user(user)
+            if stored != (user.language, user.country, True):
+                await self._store.save_user(user)
             await self._store.save_conversation(conversation)
         offers.extend(await self._send_notices(turn))
         return turn.replies

@@ -31,6 +31,8 @@ class UserProfile:
     language: str | None = None
     country: str | None = None
     created: datetime | None = None
+    active: bool = True
+    """False after the platform said the person blocked Sild; writing again makes it True."""
 
 
 @dataclass(slots=True)

@@ -48,7 +48,9 @@ class SqlStore:
             )
             if row is None:
                 return None
-            return UserProfile(platform, user_id, row.language, row.country, row.created)
+            return UserProfile(
+                platform, user_id, row.language, row.country, row.created, bool(row.active)
+            )
 
     async def save_user(self, profile: UserProfile) -> None:
         """Create or update a profile."""

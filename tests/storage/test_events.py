@@ -7,55 +7,22 @@ there are, nobody is signed up twice, and freed places go to the waitlist in ord
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from bot.core.events import EventKind, SignUpResult, SignUpStatus
 from bot.core.ports import PersonRef
-from bot.storage.db import create_engine, migrate
 from bot.storage.events import SqlEvents, event_from_json, event_to_json
 from bot.storage.repository import SqlStore
-from tests.conftest import POSTGRES_URL
 from tests.eventdata import NOW, make_event
 
-BACKENDS = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param(
-        "postgresql",
-        id="postgresql",
-        marks=[
-            pytest.mark.postgres,
-            pytest.mark.skipif(
-                POSTGRES_URL is None,
-                reason="no PostgreSQL URL given: set SILD_TEST_POSTGRES_URL (for example "
-                "postgresql+asyncpg://postgres@127.0.0.1:5432/test) to run these on PostgreSQL",
-            ),
-        ],
-    ),
-]
 
-
-@pytest.fixture(params=BACKENDS)
-async def events(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SqlEvents]:
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
-    else:
-        assert POSTGRES_URL is not None
-        url = POSTGRES_URL
-    engine = create_engine(url)
-    if request.param == "postgresql":
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-    await migrate(engine)
-    store = SqlStore(engine)
-    yield SqlEvents(store.sessions)
-    await store.close()
+@pytest.fixture
+def events(sql: SqlStore) -> SqlEvents:
+    """The event repository over each backend's store."""
+    return SqlEvents(sql.sessions)
 
 
 def person(number: int, platform: str = "telegram") -> PersonRef:

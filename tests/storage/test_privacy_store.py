@@ -6,8 +6,6 @@ what other tests keep in `public`.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -34,7 +32,6 @@ from bot.storage.privacy import matrix_room_key
 from bot.storage.repository import SqlStore
 from bot.transports.matrix.state import MatrixState
 from bot.transports.matrix.state import _room_key as matrix_state_key
-from tests.conftest import POSTGRES_URL
 from tests.eventdata import NOW
 from tests.trust import (
     ANNA,
@@ -42,45 +39,9 @@ from tests.trust import (
     GROUP,
     SMALL,
     World,
-    drop_schema,
     make_world,
     onboard,
-    postgres_store,
 )
-
-BACKENDS = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param(
-        "postgresql",
-        id="postgresql",
-        marks=[
-            pytest.mark.postgres,
-            pytest.mark.skipif(
-                POSTGRES_URL is None,
-                reason="no PostgreSQL URL given: set SILD_TEST_POSTGRES_URL (for example "
-                "postgresql+asyncpg://postgres@127.0.0.1:5432/test) to run these on PostgreSQL",
-            ),
-        ],
-    ),
-]
-
-
-@pytest.fixture(params=BACKENDS)
-async def sql(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SqlStore]:
-    if request.param == "sqlite":
-        store = SqlStore(create_engine(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"))
-        await migrate(store.engine)
-        yield store
-        await store.close()
-        return
-    assert POSTGRES_URL is not None
-    schema = f"privacy_{uuid.uuid4().hex[:12]}"
-    store = await postgres_store(POSTGRES_URL, schema)
-    try:
-        yield store
-    finally:
-        await store.close()
-        await drop_schema(POSTGRES_URL, schema)
 
 
 def test_the_migrations_have_one_head() -> None:

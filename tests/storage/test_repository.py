@@ -3,52 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-from sqlalchemy import text
 
 from bot.core.messages import ChatRef, Platform
 from bot.core.ports import Conversation, UserProfile
-from bot.storage.db import create_engine, migrate
+from bot.storage.db import migrate
 from bot.storage.repository import SqlStore
-from tests.conftest import POSTGRES_URL
-
-BACKENDS = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param(
-        "postgresql",
-        id="postgresql",
-        marks=[
-            pytest.mark.postgres,
-            pytest.mark.skipif(
-                POSTGRES_URL is None,
-                reason="no PostgreSQL URL given: set SILD_TEST_POSTGRES_URL (for example "
-                "postgresql+asyncpg://postgres@127.0.0.1:5432/test) to run these on PostgreSQL",
-            ),
-        ],
-    ),
-]
 
 
-@pytest.fixture(params=BACKENDS)
-async def sql(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SqlStore]:
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
-    else:
-        assert POSTGRES_URL is not None
-        url = POSTGRES_URL
-    engine = create_engine(url)
-    if request.param == "postgresql":
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-    await migrate(engine)
-    await migrate(engine)  # a second run is a no-op
-    store = SqlStore(engine)
-    yield store
-    await store.close()
+async def test_migrating_again_changes_nothing(sql: SqlStore) -> None:
+    await migrate(sql.engine)
+    assert await sql.get_user("telegram", "1") is None
 
 
 async def test_users_round_trip(sql: SqlStore) -> None:

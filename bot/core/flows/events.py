@@ -532,12 +532,16 @@ async def facilitator_overview(turn: Turn) -> None:
     turn.say("\n\n".join(lines), rows)
 
 
+def _no_such_event(turn: Turn, event_id: str) -> None:
+    turn.say(turn.t.gettext("There is no event %(id)s.") % {"id": texts.escape_markdown(event_id)})
+
+
 async def facilitator_signups(turn: Turn, event_id: str) -> None:
     """The sign-up list of one event."""
     t, desk = turn.t, _desk(turn)
     state = await desk.store.get(event_id)
     if state is None:
-        turn.say(t.gettext("There is no event %(id)s.") % {"id": texts.escape_markdown(event_id)})
+        _no_such_event(turn, event_id)
         return
     people = await desk.store.participants(event_id)
     lines = [f"**{state.event.title_in(turn.lang)}**", _counts(t, state)]
@@ -564,7 +568,7 @@ async def facilitator_export(turn: Turn, event_id: str) -> None:
     t, desk = turn.t, _desk(turn)
     state = await desk.store.get(event_id)
     if state is None:
-        turn.say(t.gettext("There is no event %(id)s.") % {"id": texts.escape_markdown(event_id)})
+        _no_such_event(turn, event_id)
         return
     people = await desk.store.participants(event_id)
     turn.say(
@@ -590,7 +594,7 @@ async def facilitator_broadcast(turn: Turn, event_id: str, message: str) -> None
         return
     result = await desk.broadcast(event_id, message)
     if result is None:
-        turn.say(t.gettext("There is no event %(id)s.") % {"id": texts.escape_markdown(event_id)})
+        _no_such_event(turn, event_id)
         return
     state = await desk.store.get(event_id)
     tz = state.event.time_zone if state else "Europe/Helsinki"

@@ -2,36 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.app import App, build_app
-from bot.transports.matrix import MatrixTransport
-from bot.transports.matrix.retry import Backoff
-from tests.transports.matrix.conftest import PASSWORD, _settings
+from bot.app import App
+from tests.transports.matrix.conftest import PASSWORD
+from tests.transports.matrix.desk import choice, person, running_desk
 from tests.transports.matrix.person import Person
 from tests.transports.matrix.synapse import Synapse
 
 pytestmark = pytest.mark.slow
-
-
-def choice(body: str, label: str) -> str:
-    """The number in front of `label` in a numbered list of choices."""
-    found = re.search(rf"^(\d+)\) {re.escape(label)}$", body, re.MULTILINE)
-    assert found, f"no choice {label!r} in {body!r}"
-    return found.group(1)
-
-
-async def _person(synapse: Synapse, tmp_path: Path, watching: str, name: str) -> Person:
-    registered = synapse.register(synapse.unique_name(name), PASSWORD)
-    person = Person(synapse.url, registered["user_id"], PASSWORD, tmp_path / f"nio-{name}")
-    await person.start(watching)
-    return person
 
 
 @pytest.fixture
@@ -39,32 +22,15 @@ async def desk(synapse: Synapse, tmp_path: Path) -> AsyncIterator[tuple[App, Per
     bot_name = synapse.unique_name("sild")
     synapse.register(bot_name, PASSWORD)
     bot_id = f"@{bot_name}:localhost"
-    facilitator = await _person(synapse, tmp_path, bot_id, "mari")
+    facilitator = await person(synapse, tmp_path, bot_id, "mari")
     room = await facilitator.open_direct_chat(bot_id, encrypted=False)
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    app = await build_app(
-        _settings(
-            synapse,
-            data_dir,
-            bot_name,
-            matrix_facilitator_room=room,
-            facilitators=f"matrix:{facilitator.client.user_id}=Mari",
-            office_hours="Mon-Sun 00:00-23:59",
-        )
-    )
-    transport = MatrixTransport(app, sync_timeout_ms=2_000, backoff=Backoff(base=0.05, cap=0.5))
-    await transport.start()
-    delivery = asyncio.create_task(app.dispatcher.run(interval=0.1))
-    person = await _person(synapse, tmp_path, bot_id, "olga")
-    try:
-        yield app, facilitator, person, room
-    finally:
-        delivery.cancel()
-        await transport.stop()
-        await person.stop()
-        await facilitator.stop()
-        await app.close()
+    async with running_desk(synapse, tmp_path, bot_name, room, facilitator) as app:
+        olga = await person(synapse, tmp_path, bot_id, "olga")
+        try:
+            yield app, facilitator, olga, room
+        finally:
+            await olga.stop()
+            await facilitator.stop()
 
 
 async def test_ticket_thread_claim_answer_close(desk: tuple[App, Person, Person, str]) -> None:

@@ -9,7 +9,6 @@ deduplicates repeated transaction ids, as Synapse does.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -27,7 +26,7 @@ from nio import (
     SyncResponse,
 )
 
-from bot.app import App, build_app
+from bot.app import App
 from bot.core.engine import Engine
 from bot.core.messages import Platform
 from bot.delivery import Dispatcher
@@ -36,7 +35,8 @@ from bot.storage.repository import SqlStore
 from bot.transports.matrix import MatrixTransport
 from bot.transports.matrix.retry import Backoff
 from bot.transports.matrix.state import MatrixState
-from tests.transports.matrix.conftest import PASSWORD, _settings
+from tests.transports.matrix.conftest import PASSWORD
+from tests.transports.matrix.desk import choice, person, running_desk
 from tests.transports.matrix.person import Person
 from tests.transports.matrix.synapse import Synapse
 from tests.transports.matrix.test_transport import (
@@ -142,20 +142,6 @@ async def test_a_fault_schedule_delivers_every_reply_once(
 # --- against Synapse ---------------------------------------------------------------------------
 
 
-def choice(body: str, label: str) -> str:
-    """The number in front of `label` in a numbered list of choices."""
-    found = re.search(rf"^(\d+)\) {re.escape(label)}$", body, re.MULTILINE)
-    assert found, f"no choice {label!r} in {body!r}"
-    return found.group(1)
-
-
-async def _person(synapse: Synapse, tmp_path: Path, watching: str, name: str) -> Person:
-    registered = synapse.register(synapse.unique_name(name), PASSWORD)
-    person = Person(synapse.url, registered["user_id"], PASSWORD, tmp_path / f"nio-{name}")
-    await person.start(watching)
-    return person
-
-
 @pytest.fixture
 async def place(
     synapse: Synapse, tmp_path: Path
@@ -164,37 +150,20 @@ async def place(
     bot_name = synapse.unique_name("sild")
     synapse.register(bot_name, PASSWORD)
     bot_id = f"@{bot_name}:localhost"
-    mari = await _person(synapse, tmp_path, bot_id, "mari")
-    eve = await _person(synapse, tmp_path, bot_id, "eve")
+    mari = await person(synapse, tmp_path, bot_id, "mari")
+    eve = await person(synapse, tmp_path, bot_id, "eve")
     room = await mari.open_direct_chat(bot_id, encrypted=False)
     invited = await mari.client.room_invite(room, eve.client.user_id)
     assert not hasattr(invited, "status_code"), invited
     joined = await eve.client.join(room)
     assert not hasattr(joined, "status_code"), joined
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    app = await build_app(
-        _settings(
-            synapse,
-            data_dir,
-            bot_name,
-            matrix_facilitator_room=room,
-            facilitators=f"matrix:{mari.client.user_id}=Mari",
-            office_hours="Mon-Sun 00:00-23:59",
-        )
-    )
-    transport = MatrixTransport(app, sync_timeout_ms=2_000, backoff=Backoff(base=0.05, cap=0.5))
-    await transport.start()
-    delivery = asyncio.create_task(app.dispatcher.run(interval=0.1))
-    olga = await _person(synapse, tmp_path, bot_id, "olga")
-    try:
-        yield app, mari, eve, olga, room
-    finally:
-        delivery.cancel()
-        await transport.stop()
-        for person in (olga, eve, mari):
-            await person.stop()
-        await app.close()
+    async with running_desk(synapse, tmp_path, bot_name, room, mari) as app:
+        olga = await person(synapse, tmp_path, bot_id, "olga")
+        try:
+            yield app, mari, eve, olga, room
+        finally:
+            for someone in (olga, eve, mari):
+                await someone.stop()
 
 
 async def _reply_containing(person: Person, needle: str) -> Any:

@@ -30,7 +30,9 @@ class Library:
     def __init__(self, content: ContentSet, thresholds: Thresholds | None = None) -> None:
         self.content = content
         self.thresholds = thresholds or Thresholds()
-        self.index: Index = build_index(content.all_entries(), content.intents, content.synonyms)
+        self.index: Index = build_index(
+            content.all_entries(), content.intents, content.synonyms, content.outside
+        )
         self.crisis_signals: list[Signal] = compile_signals(
             phrase for info in content.crisis.values() for phrase in info.signals
         )

@@ -9,6 +9,7 @@ from bot.content.events import check_events
 from bot.content.loader import ContentSet
 from bot.content.problems import Problem, Severity
 from bot.core.faq import LANGUAGES
+from bot.matching.normalise import clean, fold_diacritics, tokens
 
 STALE_AFTER = timedelta(days=365)
 DRIFT_AFTER = timedelta(days=180)
@@ -79,8 +80,52 @@ def check(content: ContentSet, today: date) -> list[Problem]:
                     Severity.WARNING,
                 )
             )
+    problems.extend(_check_outside(content))
     problems.extend(check_events(content.events, today))
     return problems
+
+
+def _check_outside(content: ContentSet) -> list[Problem]:
+    """Warn where an entry's phrasing uses a word listed as outside Sild's topics: the matcher
+    ignores that word for every entry, unless it is part of a multi-word synonym there ("car"
+    in "car crash", when the synonyms list "car crash")."""
+    problems: list[Problem] = []
+    for entry in content.all_entries():
+        outside = {fold_diacritics(word.lower()) for word in content.outside.get(entry.lang, ())}
+        if not outside:
+            continue
+        phrases = [
+            _folded_words(member)
+            for group in content.synonyms.get(entry.lang, ())
+            for member in group
+            if len(_folded_words(member)) > 1
+        ]
+        for phrase in (*entry.questions, *entry.keywords):
+            ws = _folded_words(phrase)
+            covered = {
+                i + k
+                for member in phrases
+                for i in range(len(ws) - len(member) + 1)
+                if ws[i : i + len(member)] == member
+                for k in range(len(member))
+            }
+            listed = sorted({w for i, w in enumerate(ws) if w in outside and i not in covered})
+            if listed:
+                problems.append(
+                    Problem(
+                        entry.path,
+                        0,
+                        f"{phrase!r} uses {', '.join(listed)}, listed in "
+                        f"content/outside/{entry.lang}.yaml: the matcher ignores it there "
+                        "(add the words around it as a multi-word synonym to keep them)",
+                        Severity.WARNING,
+                    )
+                )
+    return problems
+
+
+def _folded_words(text: str) -> list[str]:
+    return [fold_diacritics(token) for token in tokens(clean(text))]
 
 
 def _check_entry(

@@ -34,6 +34,8 @@ class ContentSet:
     root: Path
     entries: dict[str, dict[str, FaqEntry]] = field(default_factory=dict)
     synonyms: dict[str, list[list[str]]] = field(default_factory=dict)
+    outside: dict[str, list[str]] = field(default_factory=dict)
+    """Per language: words of topics Sild has no answer for (cars, pets, weather...)."""
     intents: dict[str, dict[Intent, list[str]]] = field(default_factory=dict)
     menu: dict[str, list[str]] = field(default_factory=dict)
     crisis: dict[str, CrisisInfo] = field(default_factory=dict)
@@ -73,6 +75,7 @@ def load(root: Path) -> ContentSet:
             by_id[entry.id] = entry
         content.entries[lang] = by_id
         content.synonyms[lang] = _load_synonyms(root / "synonyms" / f"{lang}.yaml", root, content)
+        content.outside[lang] = _load_outside(root / "outside" / f"{lang}.yaml", root, content)
         content.intents[lang] = _load_intents(root / "intents" / f"{lang}.yaml", root, content)
         crisis = _load_crisis(root / "crisis" / f"{lang}.yaml", root, content)
         if crisis is not None:
@@ -247,6 +250,16 @@ def _load_synonyms(path: Path, root: Path, content: ContentSet) -> list[list[str
             continue
         groups.append([str(word) for word in group])
     return groups
+
+
+def _load_outside(path: Path, root: Path, content: ContentSet) -> list[str]:
+    data = _load_yaml(path, root, content)
+    if data is None:
+        return []
+    if not isinstance(data, list) or not all(isinstance(word, str) for word in data):
+        content.problems.append(Problem(relative_name(path, root), 1, "must be a list of words"))
+        return []
+    return [str(word) for word in data]
 
 
 def _load_intents(path: Path, root: Path, content: ContentSet) -> dict[Intent, list[str]]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from bot.core.faq import LANGUAGES, FaqEntry, Intent
 from bot.matching.analysis import Stemmers, SynonymMap, is_cyrillic, term, to_cyrillic, words
 from bot.matching.normalise import fold_diacritics
+from bot.matching.spelling import Spelling
 from bot.matching.stopwords import GENERIC, STOPWORDS
 
 SOCIAL_KEYS = frozenset({Intent.GREETING.key, Intent.THANKS.key})
@@ -105,6 +106,10 @@ class Index:
     pool_terms: dict[str, dict[str, str]] = field(default_factory=dict)
     social: frozenset[str] = frozenset()
     """Terms that mostly greetings and thanks use ("hi", "kiitos" – which also means "please")."""
+    outside: dict[str, frozenset[str] | set[str]] = field(default_factory=dict)
+    """Per language: words of topics Sild has no answer for, folded and as `lang:stem`."""
+    spelling: Spelling = field(default_factory=lambda: Spelling(()))
+    """Every key's character n-grams, for a second opinion on word forms the content lacks."""
     memo: dict[tuple[str, str, bool, float], tuple[tuple[str | None, float, float], ...]] = field(
         default_factory=dict
     )
@@ -165,6 +170,7 @@ def build_index(
     entries: Iterable[FaqEntry],
     intents: Mapping[str, Mapping[Intent, Sequence[str]]],
     synonyms: Mapping[str, Sequence[Sequence[str]]],
+    outside: Mapping[str, Sequence[str]] | None = None,
     stemmers: Stemmers | None = None,
 ) -> Index:
     """Build the index over every entry's title, questions and keywords, and every intent phrase.
@@ -183,14 +189,18 @@ def build_index(
         maps[lang] = SynonymMap(lang, groups)
     index = Index(stemmers=stemmers, synonyms=maps)
 
-    raw: list[tuple[str, str, list[tuple[str, str | None]]]] = []
+    texts: list[tuple[str, str, str]] = []
     for entry in entries:
         for phrase in (entry.title, *entry.questions, *entry.keywords):
-            raw.append((entry.id, entry.lang, index.analyse(phrase, entry.lang)))
+            texts.append((entry.id, entry.lang, phrase))
     for lang, by_intent in intents.items():
         for intent, phrases in by_intent.items():
-            for phrase in phrases:
-                raw.append((intent.key, lang, index.analyse(str(phrase), lang)))
+            texts.extend((intent.key, lang, str(phrase)) for phrase in phrases)
+    raw = [(key, lang, index.analyse(phrase, lang)) for key, lang, phrase in texts]
+    index.spelling = Spelling(texts)
+    for lang, listed in (outside or {}).items():
+        folded = {fold_diacritics(w) for word in listed for w in words(word)}
+        index.outside[lang] = folded | {term(lang, stemmers.stem(w, lang)) for w in folded}
 
     merged = _endings(raw, maps)
     raw = [(key, lang, [(merged.get(t, t), w) for t, w in terms]) for key, lang, terms in raw]

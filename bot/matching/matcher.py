@@ -74,6 +74,10 @@ CLEAR_TYPO = 0.9
 FOREIGN_TYPO = 4.0
 """How much closer a typo must be to a word of another language than to one of the person's."""
 
+MIN_TYPO = 5
+"""Shorter words are not taken for typos: one letter off, they are often another word ("kass",
+a cat, is not "kassa", a fund)."""
+
 MAX_FUZZY_WORDS = 8
 """At most this many unknown words of one question are looked up as possible typos."""
 
@@ -89,9 +93,10 @@ one."""
 class Thresholds:
     """The scores that decide what Sild does with a match (all 0–100), and the scoring knobs."""
 
-    answer: float = 60.0
-    suggest: float = 50.0
-    margin: float = 6.0
+    answer: float = 51.0
+    suggest: float = 42.0
+    margin: float = 4.5
+    spelling: float = 0.4
     fuzzy: float = 82.0
     unknown_word_weight: float = 0.98
     unknown_damping: float = 0.7
@@ -266,7 +271,7 @@ class _Resolver:
     def fuzzy(self, folded: str, cutoff: float | None = None) -> tuple[str, float] | None:
         """The closest known word to a typo, if it is close enough: in the person's language,
         else (a little stricter) in any language. The first letter must stay the same."""
-        if len(folded) < 4 or not folded.isalpha():
+        if len(folded) < MIN_TYPO or not folded.isalpha():
             return None
         cutoff = self.cutoff if cutoff is None else cutoff
         near = self.index.pool.get(pool_key(folded), ())
@@ -316,8 +321,11 @@ class _Resolver:
                         terms.append(Term(ws[j], part, 1.0))
             return terms, size
         word, form = ws[i], folded[i]
-        if i + 1 < len(ws):
-            # Two words the content writes as one ("pere arst", "cv keskus", "kela kortti").
+        if i + 1 < len(ws) and not (
+            is_stopword(form, self.lang) or is_stopword(folded[i + 1], self.lang)
+        ):
+            # Two words the content writes as one ("pere arst", "cv keskus", "kela kortti"),
+            # unless one is a little word of the person's language ("is a" is not "isä").
             joined = form + folded[i + 1]
             if joined in self.index.any_form:
                 for lang in self.order:
@@ -326,6 +334,11 @@ class _Resolver:
                         return [Term(f"{word} {ws[i + 1]}", known, 1.0)], 2
         if is_stopword(form, self.lang):
             return [], 1
+        outside = self.index.outside.get(self.lang)
+        if outside and (form in outside or term(self.lang, own[i]) in outside):
+            # A word of a topic Sild has no answer for ("car", "собака") is unknown, whatever
+            # else the content uses it for: weighing it more measured no better.
+            return [Term(word, None, 0.0)], 1
         sure = self.known(word, form)
         if sure is not None:
             return [Term(word, sure[0], sure[1])], 1
@@ -461,6 +474,24 @@ def score(index: Index, terms: list[Term], thresholds: Thresholds) -> dict[str, 
     return scores
 
 
+def blend_spelling(
+    index: Index, text: str, langs: set[str], scores: dict[str, float], thresholds: Thresholds
+) -> dict[str, float]:
+    """The word scores of the best keys, blended with how alike the question and each key are
+    in spelling, in the languages `langs` (a weighted mean, so scores stay 0–100). A key the
+    question matches exactly (100) keeps its score."""
+    share = thresholds.spelling
+    if not scores or not share:
+        return scores
+    question = index.spelling.question(text[:MAX_QUERY_CHARS], langs)
+    return {
+        key: value
+        if value >= 100.0
+        else (value + share * 100.0 * index.spelling.closeness(question, key)) / (1 + share)
+        for key, value in scores.items()
+    }
+
+
 LANGUAGE_WORDS: dict[str, tuple[str, ...]] = {
     "ru": ("russ", "русск", "русс", "vene", "venaj", "venä", "ryssä", "vene keel"),
     "et": ("eesti", "eston", "эстон", "viro", "viron", "vironk"),
@@ -487,7 +518,9 @@ def match(index: Index, text: str, lang: str, thresholds: Thresholds) -> MatchRe
     """Rank every key for a question and decide: answer, suggest, or none."""
     truncated = len(text) > MAX_QUERY_CHARS
     terms = resolve(index, text, lang, thresholds.fuzzy)
-    scores = score(index, terms, thresholds)
+    # Spelling is compared in the person's language and in those their words were found in.
+    langs = {lang, *(t.term.lstrip("~").partition(":")[0] for t in terms if t.term)}
+    scores = blend_spelling(index, text, langs, score(index, terms, thresholds), thresholds)
     ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:5]
     candidates = tuple(Candidate(key, round(value, 1)) for key, value in ranked)
     if not candidates or candidates[0].score < thresholds.suggest:

@@ -126,3 +126,22 @@ def test_broken_synonyms_and_intents_are_reported(tmp_path: Path) -> None:
     assert any("unknown intent 'dance'" in m for m in messages)
     assert any("intents/fi.yaml" in m and "cannot be read" in m for m in messages)
     assert content.synonyms["en"] == [["a", "b"]]
+
+
+def test_outside_words_warn_where_an_entry_uses_them(tmp_path: Path) -> None:
+    root = tmp_path / "content"
+    for lang in ("et", "fi", "ru", "en"):
+        _write(root, lang, "a.md", GOOD)
+    (root / "outside").mkdir()
+    (root / "outside" / "en.yaml").write_text("- nurse\n- line\n", encoding="utf-8")
+    (root / "outside" / "fi.yaml").write_text("just: a mapping\n", encoding="utf-8")
+    (root / "synonyms").mkdir()
+    (root / "synonyms" / "en.yaml").write_text("- [helpline, nurse phone]\n", encoding="utf-8")
+    content = load(root)
+    assert content.outside["en"] == ["nurse", "line"]
+    assert any("outside/fi.yaml" in str(p) and "list of words" in str(p) for p in content.problems)
+    messages = [str(p) for p in check(content, date(2026, 11, 23))]
+    outside = [m for m in messages if "content/outside/en.yaml" in m]
+    assert outside and all("faq_en" in m for m in outside)
+    # "nurse phone" is a synonym phrase, so in "nurse phone line" only "line" is reported.
+    assert any("'nurse phone line' uses line," in m for m in outside)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from bot.core.faq import Candidate, FaqEntry, Intent
 from bot.knowledge import Library
 from bot.matching.index import build_index
-from bot.matching.matcher import MAX_QUERY_CHARS, Thresholds, match, wanted_language
+from bot.matching.matcher import MAX_QUERY_CHARS, Thresholds, match, resolve, wanted_language
 
 
 def _entry(entry_id: str, lang: str, *questions: str) -> FaqEntry:
@@ -86,7 +86,9 @@ def test_shipped_content_answers_plain_questions(library: Library) -> None:
         assert result.best is not None and result.best.id == expected, (text, result)
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     text=st.one_of(
         st.text(),
@@ -277,3 +279,22 @@ def test_questions_that_describe_a_situation(library: Library) -> None:
         ("ru", "начальник два месяца не платит зарплату", "unions-workplace-problem"),
     ]:
         assert _best(library, text, lang) == expected, text
+
+
+def test_a_word_outside_silds_topics_counts_against_every_key() -> None:
+    entries = [
+        _entry("living-registration", "en", "how do i register my address", "registration"),
+        _entry("health-emergency", "en", "car accident", "hit by a car", "ambulance"),
+    ]
+    synonyms = {"en": [["accident", "car accident", "hit by a car"]]}
+    plain = build_index(entries, {}, synonyms)
+    outside = build_index(entries, {}, synonyms, {"en": ["car", "cars"]})
+    question = "how to register a car"
+    cars = [t for t in resolve(outside, question, "en", 82.0) if t.word == "car"]
+    assert cars and all(t.term is None for t in cars)
+    before = match(plain, question, "en", Thresholds())
+    after = match(outside, question, "en", Thresholds())
+    assert before.best is not None and after.best is not None
+    assert after.best.score < before.best.score - 10 and after.decision != "answer"
+    # A multi-word synonym keeps the word where the content means it.
+    assert match(outside, "hit by a car", "en", Thresholds()).best.id == "health-emergency"  # type: ignore[union-attr]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 from bot.content.events import check_events
 from bot.content.loader import ContentSet
@@ -81,6 +82,7 @@ def check(content: ContentSet, today: date) -> list[Problem]:
                 )
             )
     problems.extend(_check_outside(content))
+    problems.extend(_check_phones(content))
     problems.extend(check_events(content.events, today))
     return problems
 
@@ -122,6 +124,68 @@ def _check_outside(content: ContentSet) -> list[Problem]:
                     )
                 )
     return problems
+
+
+PHONE_LIKE = re.compile(
+    r"(?<![\w/.-])(?:\+\d{3} ?\d[\d ]{4,}\d|0\d[\d ]{5,}\d|\d{2,3}(?: \d{3,4})+)(?!\d)"
+    r"|\*\*(\d{3,5})\*\*"
+)
+"""What reads as a phone number in an answer: +372 …, 0… with seven digits or more, digits in
+groups ("116 117", "640 6000"), or a bold short number ("**1220**"). Amounts and years are
+written otherwise ("300 days", "2025")."""
+
+LINK_TARGET = re.compile(r"\]\([^)]*\)")
+
+
+def _check_phones(content: ContentSet) -> list[Problem]:
+    """Every phone number an answer gives must be listed in `content/phones.yaml`, and the
+    entry's sources must include a site that lists it: numbers trace to official pages."""
+    problems: list[Problem] = []
+    listed = {_digits(number): number for number in content.phones}
+    for entry in content.all_entries():
+        hosts = {_host(url) for url in entry.sources}
+        body = LINK_TARGET.sub("]", "\n".join([entry.shared, *entry.variants.values()]))
+        numbers = {_digits(m.group(0).strip("* ")) for m in PHONE_LIKE.finditer(body)}
+        numbers |= {digits for digits in listed if _gives(body, listed[digits])}
+        for digits in sorted(numbers):
+            number = listed.get(digits)
+            if number is None:
+                problems.append(
+                    Problem(
+                        entry.path,
+                        0,
+                        f"gives the phone number {digits}, which content/phones.yaml does not "
+                        "list: add it there with the official page that gives it",
+                        Severity.WARNING,
+                    )
+                )
+            elif not hosts & {_host(url) for url in content.phones[number]}:
+                sites = ", ".join(sorted({_host(url) for url in content.phones[number]}))
+                problems.append(
+                    Problem(
+                        entry.path,
+                        0,
+                        f"gives {number} but its sources name none of the sites that list it "
+                        f"({sites})",
+                        Severity.WARNING,
+                    )
+                )
+    return problems
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit() or ch == "+")
+
+
+def _gives(body: str, number: str) -> bool:
+    """Whether the text gives this number, with any spacing ("116117", "116 117")."""
+    spaced = r"\s?".join(re.escape(ch) for ch in number.replace(" ", ""))
+    return re.search(rf"(?<![\w+]){spaced}(?![\w%])", body) is not None
+
+
+def _host(url: str) -> str:
+    host = urlsplit(url).netloc.lower()
+    return host.removeprefix("www.")
 
 
 def _folded_words(text: str) -> list[str]:

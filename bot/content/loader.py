@@ -36,6 +36,8 @@ class ContentSet:
     synonyms: dict[str, list[list[str]]] = field(default_factory=dict)
     outside: dict[str, list[str]] = field(default_factory=dict)
     """Per language: words of topics Sild has no answer for (cars, pets, weather...)."""
+    phones: dict[str, list[str]] = field(default_factory=dict)
+    """Every phone number answers may give → the official pages that list it."""
     intents: dict[str, dict[Intent, list[str]]] = field(default_factory=dict)
     menu: dict[str, list[str]] = field(default_factory=dict)
     crisis: dict[str, CrisisInfo] = field(default_factory=dict)
@@ -81,6 +83,7 @@ def load(root: Path) -> ContentSet:
         if crisis is not None:
             content.crisis[lang] = crisis
     content.menu = _load_menu(root / "menu.yaml", root, content)
+    content.phones = _load_phones(root / "phones.yaml", root, content)
     content.events, event_problems = load_events(root / "events", root)
     content.problems.extend(event_problems)
     return content
@@ -260,6 +263,30 @@ def _load_outside(path: Path, root: Path, content: ContentSet) -> list[str]:
         content.problems.append(Problem(relative_name(path, root), 1, "must be a list of words"))
         return []
     return [str(word) for word in data]
+
+
+def _load_phones(path: Path, root: Path, content: ContentSet) -> dict[str, list[str]]:
+    data = _load_yaml(path, root, content)
+    if data is None:
+        return {}
+    name = relative_name(path, root)
+    if not isinstance(data, dict):
+        content.problems.append(Problem(name, 1, "must map phone numbers to what and sources"))
+        return {}
+    phones: dict[str, list[str]] = {}
+    for number, about in data.items():
+        sources = about.get("sources") if isinstance(about, dict) else None
+        if (
+            not isinstance(sources, list)
+            or not sources
+            or not all(isinstance(url, str) and url.startswith("https://") for url in sources)
+        ):
+            content.problems.append(
+                Problem(name, 0, f"{number}: needs sources, a list of https:// URLs")
+            )
+            continue
+        phones[str(number)] = [str(url) for url in sources]
+    return phones
 
 
 def _load_intents(path: Path, root: Path, content: ContentSet) -> dict[Intent, list[str]]:

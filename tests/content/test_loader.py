@@ -145,3 +145,27 @@ def test_outside_words_warn_where_an_entry_uses_them(tmp_path: Path) -> None:
     assert outside and all("faq_en" in m for m in outside)
     # "nurse phone" is a synonym phrase, so in "nurse phone line" only "line" is reported.
     assert any("'nurse phone line' uses line," in m for m in outside)
+
+
+def test_every_phone_number_traces_to_a_listed_source(tmp_path: Path) -> None:
+    root = tmp_path / "content"
+    unlisted = GOOD.replace("Call 1220.", "Call **1220** or 09 1234 5678 (300 days, 2025).")
+    for lang in ("et", "fi", "ru", "en"):
+        _write(root, lang, "a.md", unlisted if lang == "en" else GOOD)
+    (root / "phones.yaml").write_text(
+        '"116 117":\n  what: helpline\n  sources: [https://www.hus.fi/en/x]\n'
+        '"1220":\n  what: advice line\n  sources: [https://www.tervisekassa.ee]\n'
+        '"999":\n  what: broken\n  sources: nowhere\n',
+        encoding="utf-8",
+    )
+    content = load(root)
+    assert set(content.phones) == {"116 117", "1220"}
+    assert any("999: needs sources" in str(p) for p in content.problems)
+    messages = [str(p) for p in check(content, date(2026, 11, 23))]
+    phones = [m for m in messages if "phone" in m or "sites that list" in m]
+    # 116 117 is listed and hus.fi is among the entry's sources: fine, in every language.
+    assert not any("116 117" in m for m in phones)
+    # 1220 is listed but the entry names no Tervisekassa page; 09 1234 5678 is not listed.
+    assert any("gives 1220 but its sources" in m and "tervisekassa.ee" in m for m in phones)
+    assert any("faq_en" in m and "0912345678, which content/phones.yaml" in m for m in phones)
+    assert not any("300" in m or "2025" in m for m in phones)

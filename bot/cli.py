@@ -152,6 +152,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _dispatch(settings, args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`bot eval --json … | head`): stop quietly, as Unix tools do.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stdout must stay open until exit
+        return 141
     except StartupError as error:
         print(f"bot: {error}", file=sys.stderr)
         return 2

@@ -34,11 +34,16 @@ def question_sets(root: Path = PROJECT_ROOT) -> tuple[dict[str, Path], list[str]
     """The labelled sets to measure on, and a note for each one that is missing.
 
     `dev`: the shared sample (`../shared/eval/dev.jsonl` beside the project, as in CI);
-    `wider`: the project's own wider set (`tests/eval/wider.jsonl`).
+    `wider` and `fresh`: the project's own sets, written without the content in view, whose
+    misses the content was later improved on; `holdout`: the project's unseen set, written last
+    and never used to change Sild (see `tests/eval/README.md`).
     """
+    own = root / "tests" / "eval"
     candidates = {
         "dev": root.parent / "shared" / "eval" / "dev.jsonl",
-        "wider": root / "tests" / "eval" / "wider.jsonl",
+        "wider": own / "wider.jsonl",
+        "fresh": own / "fresh.jsonl",
+        "holdout": own / "holdout.jsonl",
     }
     found = {name: path for name, path in candidates.items() if path.is_file()}
     notes = [

@@ -484,10 +484,11 @@ def blend_spelling(
     if not scores or not share:
         return scores
     question = index.spelling.question(text[:MAX_QUERY_CHARS], langs)
+    closeness = index.spelling.closeness(question, list(scores))
     return {
         key: value
         if value >= 100.0
-        else (value + share * 100.0 * index.spelling.closeness(question, key)) / (1 + share)
+        else (value + share * 100.0 * closeness[key]) / (1 + share)
         for key, value in scores.items()
     }
 

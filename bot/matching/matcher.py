@@ -486,9 +486,7 @@ def blend_spelling(
     question = index.spelling.question(text[:MAX_QUERY_CHARS], langs)
     closeness = index.spelling.closeness(question, list(scores))
     return {
-        key: value
-        if value >= 100.0
-        else (value + share * 100.0 * closeness[key]) / (1 + share)
+        key: value if value >= 100.0 else (value + share * 100.0 * closeness[key]) / (1 + share)
         for key, value in scores.items()
     }
 

@@ -103,7 +103,7 @@ class Spelling:
             present = [key for key in keys if key in language.rows]
             if not present:
                 continue
-            rows = [language.rows[key] for key in present]
+            rows = np.array([language.rows[key] for key in present], dtype=np.intp)
             cosines = language.matrix[np.ix_(rows, cols)] @ weights
             for key, cosine in zip(present, cosines.tolist(), strict=True):
                 best[key] = max(best[key], cosine)

@@ -84,6 +84,9 @@ MAX_FUZZY_WORDS = 8
 MEMO_SIZE = 50_000
 """How many resolved rare words the index remembers (then it forgets them all and starts over)."""
 
+SPELLING_WORDS = 40
+"""How many of a message's last words are compared in spelling (more measured no better)."""
+
 CLOSE_LOOK = 8
 """How many keys (those that cover most of the question) get their phrasings compared one by
 one."""
@@ -394,11 +397,24 @@ class _Resolver:
         return [Term(word, None, 0.0)]
 
 
-def resolve(index: Index, text: str, lang: str, fuzzy_cutoff: float) -> list[Term]:
-    """Resolve the words of a question to index terms (stopwords are left out)."""
+def sentences_of(text: str) -> list[list[str]]:
+    """The words of each sentence of a question (cut at `MAX_QUERY_CHARS`)."""
+    found = [words(part) for part in _SENTENCE_END.split(text[:MAX_QUERY_CHARS])]
+    return [sentence for sentence in found if sentence]
+
+
+def resolve(
+    index: Index,
+    text: str,
+    lang: str,
+    fuzzy_cutoff: float,
+    sentences: list[list[str]] | None = None,
+) -> list[Term]:
+    """Resolve the words of a question to index terms (stopwords are left out); `sentences`,
+    when given, are the question's words as `sentences_of` splits them."""
     resolver = _Resolver(index, lang, fuzzy_cutoff)
-    sentences = [words(part) for part in _SENTENCE_END.split(text[:MAX_QUERY_CHARS])]
-    sentences = [sentence for sentence in sentences if sentence]
+    if sentences is None:
+        sentences = sentences_of(text)
     terms: list[Term] = []
     for number, ws in enumerate(sentences):
         # In a story of several sentences, the last one is usually the question itself.
@@ -475,15 +491,20 @@ def score(index: Index, terms: list[Term], thresholds: Thresholds) -> dict[str, 
 
 
 def blend_spelling(
-    index: Index, text: str, langs: set[str], scores: dict[str, float], thresholds: Thresholds
+    index: Index,
+    ws: list[str],
+    langs: set[str],
+    scores: dict[str, float],
+    thresholds: Thresholds,
 ) -> dict[str, float]:
     """The word scores of the best keys, blended with how alike the question and each key are
-    in spelling, in the languages `langs` (a weighted mean, so scores stay 0–100). A key the
-    question matches exactly (100) keeps its score."""
+    in spelling, in the languages `langs` (a weighted mean, so scores stay 0–100); `ws` are the
+    question's words. A key the question matches exactly (100) keeps its score."""
     share = thresholds.spelling
     if not scores or not share:
         return scores
-    question = index.spelling.question(text[:MAX_QUERY_CHARS], langs)
+    # The question is at the end of a long message; the last words also bound the time.
+    question = index.spelling.question(ws[-SPELLING_WORDS:], langs)
     closeness = index.spelling.closeness(question, list(scores))
     return {
         key: value if value >= 100.0 else (value + share * 100.0 * closeness[key]) / (1 + share)
@@ -516,10 +537,12 @@ def wanted_language(text: str) -> str | None:
 def match(index: Index, text: str, lang: str, thresholds: Thresholds) -> MatchResult:
     """Rank every key for a question and decide: answer, suggest, or none."""
     truncated = len(text) > MAX_QUERY_CHARS
-    terms = resolve(index, text, lang, thresholds.fuzzy)
+    sentences = sentences_of(text)
+    terms = resolve(index, text, lang, thresholds.fuzzy, sentences)
     # Spelling is compared in the person's language and in those their words were found in.
     langs = {lang, *(t.term.lstrip("~").partition(":")[0] for t in terms if t.term)}
-    scores = blend_spelling(index, text, langs, score(index, terms, thresholds), thresholds)
+    ws = [word for sentence in sentences for word in sentence]
+    scores = blend_spelling(index, ws, langs, score(index, terms, thresholds), thresholds)
     ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:5]
     candidates = tuple(Candidate(key, round(value, 1)) for key, value in ranked)
     if not candidates or candidates[0].score < thresholds.suggest:

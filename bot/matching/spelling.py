@@ -17,12 +17,16 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 
 from bot.matching.analysis import words
 from bot.matching.normalise import fold_diacritics
+
+REMEMBERED_WORDS = 50_000
+"""How many words' 4-gram columns each language remembers (then it forgets them all)."""
 
 SIZE = 4
 """The n-gram length, over each word padded with a space on both sides (3 and 5 as well
@@ -31,21 +35,47 @@ measured no better, at three times the cost)."""
 
 def grams(text: str) -> Counter[str]:
     """The 4-grams of a text's words (folded: "ä" and "a" are the same letter here)."""
+    return word_grams(words(text))
+
+
+def word_grams(ws: Iterable[str]) -> Counter[str]:
+    """The 4-grams of cleaned words."""
     pieces: list[str] = []
-    for word in words(text):
-        padded = f" {fold_diacritics(word)} "
-        pieces.extend([padded[start : start + SIZE] for start in range(len(padded) - SIZE + 1)])
+    for word in ws:
+        pieces.extend(_grams_of(word))
     return Counter(pieces)
+
+
+@lru_cache(maxsize=65536)
+def _grams_of(word: str) -> tuple[str, ...]:
+    padded = f" {fold_diacritics(word)} "
+    return tuple(padded[start : start + SIZE] for start in range(len(padded) - SIZE + 1))
 
 
 @dataclass(frozen=True, slots=True)
 class _Language:
-    """One content language: its 4-grams' columns and rarities, and one unit row per key."""
+    """One content language: its 4-grams' numbers and rarities, and each key's unit vector (a
+    column of `matrix`, 4-grams × keys)."""
 
     columns: dict[str, int]
+    """A 4-gram → its row in `matrix`."""
     idf: npt.NDArray[np.float64]
     rows: dict[str, int]
+    """A key → its column in `matrix`."""
     matrix: npt.NDArray[np.float64]
+    remembered: dict[str, tuple[int, ...]]
+    """A word's known 4-gram columns, remembered (questions repeat their words)."""
+
+    def columns_of(self, word: str) -> tuple[int, ...]:
+        """The columns of the word's 4-grams that this language's content has."""
+        found = self.remembered.get(word)
+        if found is None:
+            columns = self.columns
+            found = tuple(columns[g] for g in _grams_of(word) if g in columns)
+            if len(self.remembered) >= REMEMBERED_WORDS:
+                self.remembered.clear()
+            self.remembered[word] = found
+        return found
 
 
 Question = dict[str, tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]]
@@ -74,24 +104,28 @@ class Spelling:
                 matrix[row, cols] = (1.0 + np.log(ns)) * idf[cols]
             norms = np.linalg.norm(matrix, axis=1, keepdims=True)
             matrix /= np.where(norms > 0, norms, 1.0)
-            self.languages[lang] = _Language(columns, idf, rows, matrix)
+            # Stored 4-grams × keys: a question gathers whole rows, which are contiguous.
+            self.languages[lang] = _Language(columns, idf, rows, np.ascontiguousarray(matrix.T), {})
 
-    def question(self, text: str, langs: Iterable[str]) -> Question:
-        """A question's vector in each of `langs` (weighted by that language's rarities)."""
-        counts = grams(text)
+    def question(self, ws: Iterable[str], langs: Iterable[str]) -> Question:
+        """A question's vector, from its cleaned words, in each of `langs` (weighted by that
+        language's rarities)."""
+        ws = list(ws)
         vectors: Question = {}
         for lang in langs:
             language = self.languages.get(lang)
             if language is None:
                 continue
-            known = [(language.columns[g], n) for g, n in counts.items() if g in language.columns]
-            if not known:
+            found: list[int] = []
+            for word in ws:
+                found.extend(language.columns_of(word))
+            if not found:
                 continue
-            cols = np.array([c for c, _ in known], dtype=np.intp)
-            weights = (1.0 + np.log(np.array([n for _, n in known], dtype=np.float64))) * (
-                language.idf[cols]
-            )
-            vectors[lang] = cols, weights / np.linalg.norm(weights)
+            counted = Counter(found)
+            cols = np.fromiter(counted, dtype=np.intp, count=len(counted))
+            counts = np.fromiter(counted.values(), dtype=np.float64, count=len(counted))
+            weights = (1.0 + np.log(counts)) * language.idf[cols]
+            vectors[lang] = cols, weights / math.sqrt(weights @ weights)
         return vectors
 
     def closeness(self, question: Question, keys: Sequence[str]) -> dict[str, float]:
@@ -100,11 +134,11 @@ class Spelling:
         best = dict.fromkeys(keys, 0.0)
         for lang, (cols, weights) in question.items():
             language = self.languages[lang]
-            present = [key for key in keys if key in language.rows]
-            if not present:
+            rows = [(key, language.rows[key]) for key in keys if key in language.rows]
+            if not rows:
                 continue
-            rows = np.array([language.rows[key] for key in present], dtype=np.intp)
-            cosines = language.matrix[np.ix_(rows, cols)] @ weights
-            for key, cosine in zip(present, cosines.tolist(), strict=True):
-                best[key] = max(best[key], cosine)
+            # Every key of the language at once: one column gather and one product.
+            cosines = (weights @ language.matrix[cols]).tolist()
+            for key, row in rows:
+                best[key] = max(best[key], cosines[row])
         return best

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.matching.analysis import words
 from bot.matching.spelling import Spelling, grams
 
 PHRASINGS = [
@@ -17,7 +18,7 @@ PHRASINGS = [
 
 def test_a_phrasing_is_closest_to_its_own_key() -> None:
     spelling = Spelling(PHRASINGS)
-    question = spelling.question("perearsti nõuandeliin", ["et"])
+    question = spelling.question(words("perearsti nõuandeliin"), ["et"])
     close = spelling.closeness(question, ["health-helpline", "jobs-register"])
     assert close["health-helpline"] > 0.5 > close["jobs-register"]
 
@@ -31,15 +32,15 @@ def test_grams_are_padded_and_folded() -> None:
 def test_an_unseen_word_form_is_still_close_to_its_key() -> None:
     spelling = Spelling(PHRASINGS)
     # "registreerida" and "töötukassasse" are forms the content never wrote.
-    question = spelling.question("kuidas registreerida töötukassasse", ["et"])
+    question = spelling.question(words("kuidas registreerida töötukassasse"), ["et"])
     close = spelling.closeness(question, ["jobs-register", "health-helpline"])
     assert close["jobs-register"] > close["health-helpline"]
 
 
 def test_the_closest_language_counts() -> None:
     spelling = Spelling(PHRASINGS)
-    english = spelling.question("register unemployed", ["et", "en"])
-    only_estonian = spelling.question("register unemployed", ["et"])
+    english = spelling.question(words("register unemployed"), ["et", "en"])
+    only_estonian = spelling.question(words("register unemployed"), ["et"])
     assert (
         spelling.closeness(english, ["jobs-register"])["jobs-register"]
         > spelling.closeness(only_estonian, ["jobs-register"])["jobs-register"]
@@ -48,10 +49,10 @@ def test_the_closest_language_counts() -> None:
 
 def test_unknown_key_or_language_is_not_close() -> None:
     spelling = Spelling(PHRASINGS)
-    assert spelling.closeness(spelling.question("perearst", ["xx"]), ["health-helpline"]) == {
-        "health-helpline": 0.0
-    }
-    assert spelling.closeness(spelling.question("perearst", ["et"]), ["no-such-key"]) == {
+    assert spelling.closeness(
+        spelling.question(words("perearst"), ["xx"]), ["health-helpline"]
+    ) == {"health-helpline": 0.0}
+    assert spelling.closeness(spelling.question(words("perearst"), ["et"]), ["no-such-key"]) == {
         "no-such-key": 0.0
     }
 
@@ -59,6 +60,6 @@ def test_unknown_key_or_language_is_not_close() -> None:
 @given(st.text(max_size=200), st.sampled_from(["et", "en", "fi"]))
 def test_closeness_is_a_cosine(text: str, lang: str) -> None:
     spelling = Spelling(PHRASINGS)
-    question = spelling.question(text, [lang])
+    question = spelling.question(words(text), [lang])
     for cosine in spelling.closeness(question, ["health-helpline", "jobs-register"]).values():
         assert 0.0 <= cosine <= 1.0 + 1e-9

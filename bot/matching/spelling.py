@@ -7,7 +7,7 @@ one vector of 4-gram counts (log-scaled, times how rare the 4-gram is among that
 and a question's closeness to a key is the cosine of the two vectors. It is a second opinion
 blended into the word score, never a match on its own.
 
-The vectors of one language are the rows of one matrix (keys × 4-grams, a few MB in all), so a
+The vectors of one language are the columns of one matrix (4-grams × keys, a few MB in all), so a
 question is compared with many keys in one step.
 """
 
@@ -26,7 +26,7 @@ from bot.matching.analysis import words
 from bot.matching.normalise import fold_diacritics
 
 REMEMBERED_WORDS = 50_000
-"""How many words' 4-gram columns each language remembers (then it forgets them all)."""
+"""How many words' 4-gram rows each language remembers (then it forgets them all)."""
 
 SIZE = 4
 """The n-gram length, over each word padded with a space on both sides (3 and 5 as well
@@ -57,21 +57,21 @@ class _Language:
     """One content language: its 4-grams' numbers and rarities, and each key's unit vector (a
     column of `matrix`, 4-grams × keys)."""
 
-    columns: dict[str, int]
+    gram_rows: dict[str, int]
     """A 4-gram → its row in `matrix`."""
     idf: npt.NDArray[np.float64]
-    rows: dict[str, int]
+    key_columns: dict[str, int]
     """A key → its column in `matrix`."""
     matrix: npt.NDArray[np.float64]
     remembered: dict[str, tuple[int, ...]]
-    """A word's known 4-gram columns, remembered (questions repeat their words)."""
+    """A word's known 4-gram rows, remembered (questions repeat their words)."""
 
-    def columns_of(self, word: str) -> tuple[int, ...]:
-        """The columns of the word's 4-grams that this language's content has."""
+    def rows_of(self, word: str) -> tuple[int, ...]:
+        """The rows of the word's 4-grams that this language's content has."""
         found = self.remembered.get(word)
         if found is None:
-            columns = self.columns
-            found = tuple(columns[g] for g in _grams_of(word) if g in columns)
+            gram_rows = self.gram_rows
+            found = tuple(gram_rows[g] for g in _grams_of(word) if g in gram_rows)
             if len(self.remembered) >= REMEMBERED_WORDS:
                 self.remembered.clear()
             self.remembered[word] = found
@@ -79,7 +79,7 @@ class _Language:
 
 
 Question = dict[str, tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]]
-"""Per language: the question's known 4-gram columns and their unit-vector weights."""
+"""Per language: the rows of the question's known 4-grams and their unit-vector weights."""
 
 
 class Spelling:
@@ -118,7 +118,7 @@ class Spelling:
                 continue
             found: list[int] = []
             for word in ws:
-                found.extend(language.columns_of(word))
+                found.extend(language.rows_of(word))
             if not found:
                 continue
             counted = Counter(found)
@@ -134,11 +134,13 @@ class Spelling:
         best = dict.fromkeys(keys, 0.0)
         for lang, (cols, weights) in question.items():
             language = self.languages[lang]
-            rows = [(key, language.rows[key]) for key in keys if key in language.rows]
-            if not rows:
+            columns = [
+                (key, language.key_columns[key]) for key in keys if key in language.key_columns
+            ]
+            if not columns:
                 continue
             # Every key of the language at once: one column gather and one product.
             cosines = (weights @ language.matrix[cols]).tolist()
-            for key, row in rows:
-                best[key] = max(best[key], cosines[row])
+            for key, column in columns:
+                best[key] = max(best[key], cosines[column])
         return best

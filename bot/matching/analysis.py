@@ -125,7 +125,13 @@ class SynonymMap:
 
 def words(text: str) -> list[str]:
     """The cleaned words of a text (accents kept: they are folded right before stemming)."""
-    return tokens(clean(text))
+    return list(_words(text))
+
+
+@lru_cache(maxsize=65536)
+def _words(text: str) -> tuple[str, ...]:
+    # Building an index reads each phrasing several times, and a reload reads them all again.
+    return tuple(tokens(clean(text)))
 
 
 _CYR_TO_LAT = {

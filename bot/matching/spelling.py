@@ -87,9 +87,15 @@ class Spelling:
 
     def __init__(self, phrasings: Iterable[tuple[str, str, str]]) -> None:
         """Build from (key, language, phrasing) triples."""
-        per_key: dict[str, dict[str, Counter[str]]] = {}
+        pieces: dict[str, dict[str, list[str]]] = {}
         for key, lang, text in phrasings:
-            per_key.setdefault(lang, {}).setdefault(key, Counter()).update(grams(text))
+            found = pieces.setdefault(lang, {}).setdefault(key, [])
+            for word in words(text):
+                found.extend(_grams_of(word))
+        per_key = {
+            lang: {key: Counter(found) for key, found in by_key.items()}
+            for lang, by_key in pieces.items()
+        }
         self.languages: dict[str, _Language] = {}
         for lang, by_key in per_key.items():
             seen = Counter(g for counts in by_key.values() for g in counts)

@@ -125,13 +125,14 @@ class SynonymMap:
 
 def words(text: str) -> list[str]:
     """The cleaned words of a text (accents kept: they are folded right before stemming)."""
-    return list(_words(text))
+    return tokens(clean(text))
 
 
-@lru_cache(maxsize=65536)
-def _words(text: str) -> tuple[str, ...]:
-    # Building an index reads each phrasing several times, and a reload reads them all again.
-    return tuple(tokens(clean(text)))
+@lru_cache(maxsize=32768)
+def phrasing_words(text: str) -> tuple[str, ...]:
+    """`words` of a content phrasing, remembered: building an index reads each phrasing several
+    times, and a reload reads them all again (questions people type are not remembered)."""
+    return tuple(words(text))
 
 
 _CYR_TO_LAT = {

@@ -15,7 +15,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.core.faq import LANGUAGES, FaqEntry, Intent
-from bot.matching.analysis import Stemmers, SynonymMap, is_cyrillic, term, to_cyrillic, words
+from bot.matching.analysis import (
+    Stemmers,
+    SynonymMap,
+    is_cyrillic,
+    phrasing_words,
+    term,
+    to_cyrillic,
+    words,
+)
 from bot.matching.normalise import fold_diacritics
 from bot.matching.spelling import Spelling
 from bot.matching.stopwords import GENERIC, STOPWORDS
@@ -128,7 +136,7 @@ class Index:
         A multi-word synonym comes out as its group's term (with no single word) followed by the
         terms of its words; stopwords are left out.
         """
-        ws = words(text)
+        ws = list(phrasing_words(text))
         stems = [self.stemmers.stem(w, lang) for w in ws]
         folded = [fold_diacritics(w) for w in ws]
         synonyms = self.synonyms.get(lang) or SynonymMap(lang, ())

@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from bot.matching.analysis import words
+from bot.matching.analysis import phrasing_words, words
 from bot.matching.normalise import fold_diacritics
 
 REMEMBERED_WORDS = 50_000
@@ -90,7 +90,7 @@ class Spelling:
         pieces: dict[str, dict[str, list[str]]] = {}
         for key, lang, text in phrasings:
             found = pieces.setdefault(lang, {}).setdefault(key, [])
-            for word in words(text):
+            for word in phrasing_words(text):
                 found.extend(_grams_of(word))
         per_key = {
             lang: {key: Counter(found) for key, found in by_key.items()}

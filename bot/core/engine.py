@@ -1,9 +1,10 @@
 """The engine: one inbound message in, the messages to send out.
 
 `Engine.handle` loads the person and the conversation, routes the message to a flow, saves the new
-state and returns the replies. Messages of one conversation are handled one at a time (a lock per
-chat), so two quick messages cannot interleave their state changes. A person never gets silence:
-even an internal error becomes a translated apology with the way back to the menu.
+state and returns the replies: one read and one write transaction per message. Messages of one
+conversation are handled one at a time (a lock per chat), so two quick messages cannot interleave
+their state changes. A person never gets silence: even an internal error becomes a translated
+apology with the way back to the menu.
 
 Before a message reaches a flow it is cleaned (control characters, lone surrogates), counted
 against the person's rate limit (over it: one polite "slow down", then silence until the window
@@ -143,12 +144,11 @@ class Engine:
         if self._desk is not None and self._desk.is_place(inbound.chat):
             return await self._handle_place(inbound, self._desk, offers)
         platform = inbound.platform.value
-        user = await self._store.get_user(platform, inbound.user_id)
+        user, conversation = await self._store.load_turn(platform, inbound.user_id, inbound.chat)
         # Saved only when something changed: most turns change the conversation, not the profile.
         stored = None if user is None else (user.language, user.country, user.active)
         if user is None:
             user = UserProfile(platform=platform, user_id=inbound.user_id)
-        conversation = await self._store.load_conversation(inbound.chat)
         conversation.user_id = inbound.user_id
         turn = Turn(
             inbound=inbound,
@@ -171,9 +171,8 @@ class Engine:
             conversation.data["choices"] = (
                 [button.action for button in with_buttons[-1].choices()] if with_buttons else []
             )
-            if stored != (user.language, user.country, True):
-                await self._store.save_user(user)
-            await self._store.save_conversation(conversation)
+            changed = stored != (user.language, user.country, True)
+            await self._store.save_turn(conversation, user if changed else None)
         offers.extend(await self._send_notices(turn))
         return turn.replies
 

@@ -51,7 +51,21 @@ class Conversation:
 
 
 class Store(Protocol):
-    """Persistence the engine needs; one call is one unit of work."""
+    """Persistence the engine needs; one call is one unit of work.
+
+    A message costs two round trips: `load_turn` before the flows run and `save_turn` after.
+    """
+
+    async def load_turn(
+        self, platform: str, user_id: str, chat: ChatRef
+    ) -> tuple[UserProfile | None, Conversation]:
+        """The person's profile (None for someone Sild has not met) and the chat's conversation
+        (a new one if there is none yet), read together."""
+        ...
+
+    async def save_turn(self, conversation: Conversation, user: UserProfile | None = None) -> None:
+        """Persist the conversation and, when given, the profile, both or neither."""
+        ...
 
     async def get_user(self, platform: str, user_id: str) -> UserProfile | None:
         """The person's profile, or None for someone Sild has not met."""

@@ -10,6 +10,7 @@ from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import PoolResetState
 
 from bot.storage.repository import SqlStore
 
@@ -17,7 +18,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_engine(url: str, *, hide_parameters: bool = True) -> AsyncEngine:
-    """An async engine for `url`; SQLite gets foreign keys on and a busy timeout.
+    """An async engine for `url`; SQLite gets foreign keys on, a busy timeout and WAL.
 
     `hide_parameters` keeps the values of a statement (what people wrote) out of database error
     messages, and so out of the log; turn it off only for debugging.
@@ -27,7 +28,10 @@ def create_engine(url: str, *, hide_parameters: bool = True) -> AsyncEngine:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(
-            url, connect_args={"timeout": 30}, hide_parameters=hide_parameters
+            url,
+            connect_args={"timeout": 30},
+            hide_parameters=hide_parameters,
+            pool_reset_on_return=None,  # `_reset` below does it, only when needed
         )
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -35,7 +39,26 @@ def create_engine(url: str, *, hide_parameters: bool = True) -> AsyncEngine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
+            # With WAL, NORMAL syncs at checkpoints rather than at every commit: the database
+            # stays consistent after a power cut; only the last transactions may be lost.
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+
+        @event.listens_for(engine.sync_engine, "reset")
+        def _reset(dbapi_connection: Any, record: Any, state: PoolResetState) -> None:
+            """Roll back a connection coming back to the pool only if it is in a transaction.
+
+            The unit of work that used it has nearly always committed or rolled back already,
+            and every call to aiosqlite is a round trip to the connection's thread.
+            """
+            if not state.asyncio_safe or state.terminate_only:
+                return  # the pool closes the connection instead
+            try:
+                clean = not record.driver_connection.in_transaction
+            except Exception:  # no longer open: let the rollback find out
+                clean = False
+            if not clean:
+                dbapi_connection.rollback()
 
         return engine
     return create_async_engine(url, pool_pre_ping=True, hide_parameters=hide_parameters)
@@ -65,7 +88,7 @@ async def open_store(url: str, *, hide_parameters: bool = True) -> SqlStore:
     engine = create_engine(url, hide_parameters=hide_parameters)
     try:
         await migrate(engine)
+        return SqlStore(engine)
     except BaseException:
         await engine.dispose()
         raise
-    return SqlStore(engine)

@@ -1,24 +1,31 @@
 """`SqlStore`: the engine's `Store` port on SQLAlchemy 2.0 async, SQLite or PostgreSQL.
 
-Every method is one unit of work with its own session (sessions are never shared between tasks).
-Counters are bumped with a conditional UPDATE first and an INSERT only when there is no row, so
-two concurrent writers cannot lose a count.
+Every method is one unit of work with its own connection (never shared between tasks). A message
+costs two: `load_turn` reads the person and the conversation with one query, `save_turn` writes
+them back in one transaction. Rows are created or updated with one atomic `INSERT ... ON CONFLICT
+DO UPDATE` (SQLite and PostgreSQL both have it), so two concurrent writers can neither collide
+nor lose a count.
+
+The hot paths use SQLAlchemy Core on a connection rather than an ORM session: the statements
+are built once, and the ORM's bookkeeping would only cost time for rows that never stay around.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import and_, bindparam, case, func, literal_column, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.core.messages import ChatRef
 from bot.core.personal import mask_personal
 from bot.core.ports import Conversation, UserProfile
 from bot.storage.models import (
     AnswerFeedback,
+    Base,
     ConversationState,
     TransportState,
     UnansweredQuestion,
@@ -26,15 +33,104 @@ from bot.storage.models import (
     utcnow,
 )
 
+Upsert = sqlite.Insert | postgresql.Insert
+"""An `INSERT ... ON CONFLICT DO UPDATE` of either dialect."""
+
+_INSERTS: dict[str, Callable[[Any], Upsert]] = {
+    "sqlite": sqlite.insert,
+    "postgresql": postgresql.insert,
+}
+
+_ONE_ROW = select(literal_column("1").label("one")).subquery("one_row")
+
+LOAD_TURN = (
+    select(
+        User.id,
+        User.language,
+        User.country,
+        User.created,
+        User.active,
+        ConversationState.id,
+        ConversationState.state,
+        ConversationState.data,
+        ConversationState.user_id,
+    )
+    .select_from(_ONE_ROW)
+    .outerjoin(
+        User,
+        and_(
+            User.platform == bindparam("platform"),
+            User.platform_user_id == bindparam("user_id"),
+        ),
+    )
+    .outerjoin(
+        ConversationState,
+        and_(
+            ConversationState.platform == bindparam("chat_platform"),
+            ConversationState.chat_id == bindparam("chat_id"),
+        ),
+    )
+)
+"""The person and the chat's conversation in one row (each side NULL when there is none): the
+two outer joins hang off a one-row table, so the row is there even when neither is."""
+
+
+def _save_user_statement(insert: Callable[[Any], Upsert]) -> Upsert:
+    """Create or update a profile from the parameters `platform`, `user_id`, `language` and
+    `country`; writing again marks the person active."""
+    statement = insert(User).values(
+        platform=bindparam("platform"),
+        platform_user_id=bindparam("user_id"),
+        language=bindparam("language"),
+        country=bindparam("country"),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["platform", "platform_user_id"],
+        set_={
+            "language": statement.excluded.language,
+            "country": statement.excluded.country,
+            "active": true(),
+        },
+    )
+
+
+def _save_conversation_statement(insert: Callable[[Any], Upsert]) -> Upsert:
+    """Create or update a conversation from the parameters `platform`, `chat_id`, `state`,
+    `data`, `updated` and `user_id` (a NULL `user_id` keeps the one stored)."""
+    statement = insert(ConversationState).values(
+        platform=bindparam("platform"),
+        chat_id=bindparam("chat_id"),
+        user_id=bindparam("user_id"),
+        state=bindparam("state"),
+        data=bindparam("data"),
+        updated=bindparam("updated"),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["platform", "chat_id"],
+        set_={
+            "state": statement.excluded.state,
+            "data": statement.excluded.data,
+            "updated": statement.excluded.updated,
+            "user_id": func.coalesce(statement.excluded.user_id, ConversationState.user_id),
+        },
+    )
+
 
 class SqlStore:
-    """Repository functions over one database."""
+    """Repository functions over one database (SQLite or PostgreSQL)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
+        dialect = engine.dialect.name
+        if dialect not in _INSERTS:
+            raise ValueError(f"Sild stores its data in SQLite or PostgreSQL, not {dialect}")
         self.engine = engine
         self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
             engine, expire_on_commit=False
         )
+        self._insert = _INSERTS[dialect]
+        # Built once: building a statement costs more than running it on SQLite.
+        self._save_user_sql = _save_user_statement(self._insert)
+        self._save_conversation_sql = _save_conversation_statement(self._insert)
 
     async def close(self) -> None:
         """Close every pooled connection."""
@@ -42,23 +138,33 @@ class SqlStore:
 
     async def get_user(self, platform: str, user_id: str) -> UserProfile | None:
         """The person's profile, or None."""
-        async with self.sessions() as session:
-            row = await session.scalar(
-                select(User).where(User.platform == platform, User.platform_user_id == user_id)
-            )
-            if row is None:
-                return None
-            return UserProfile(
-                platform, user_id, row.language, row.country, row.created, bool(row.active)
-            )
+        async with self.engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(User.language, User.country, User.created, User.active).where(
+                        User.platform == platform, User.platform_user_id == user_id
+                    )
+                )
+            ).first()
+        if row is None:
+            return None
+        language, country, created, active = row
+        return UserProfile(platform, user_id, language, country, created, bool(active))
 
     async def save_user(self, profile: UserProfile) -> None:
-        """Create or update a profile."""
-        values = {"language": profile.language, "country": profile.country}
-        where = (User.platform == profile.platform, User.platform_user_id == profile.user_id)
-        await self._upsert(
-            update(User).where(*where).values(active=True, **values),
-            lambda: User(platform=profile.platform, platform_user_id=profile.user_id, **values),
+        """Create or update a profile (and mark the person reachable again)."""
+        async with self.engine.begin() as connection:
+            await self._save_user(connection, profile)
+
+    async def _save_user(self, connection: AsyncConnection, profile: UserProfile) -> None:
+        await connection.execute(
+            self._save_user_sql,
+            {
+                "platform": profile.platform,
+                "user_id": profile.user_id,
+                "language": profile.language,
+                "country": profile.country,
+            },
         )
 
     async def set_user_active(self, platform: str, user_id: str, active: bool) -> None:
@@ -88,61 +194,107 @@ class SqlStore:
 
     async def set_transport_value(self, platform: str, key: str, value: str) -> None:
         """Store a value for a transport, replacing the old one."""
-        await self._upsert(
-            update(TransportState)
-            .where(TransportState.platform == platform, TransportState.key == key)
-            .values(value=value, updated=utcnow()),
-            lambda: TransportState(platform=platform, key=key, value=value),
-        )
+        now = utcnow()
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                self._upsert(
+                    TransportState,
+                    ("platform", "key"),
+                    {"platform": platform, "key": key, "value": value, "updated": now},
+                    {"value": value, "updated": now},
+                )
+            )
 
     async def load_conversation(self, chat: ChatRef) -> Conversation:
         """The chat's state, or a new conversation."""
-        async with self.sessions() as session:
-            row = await session.scalar(
-                select(ConversationState).where(
-                    ConversationState.platform == chat.platform.value,
-                    ConversationState.chat_id == chat.chat_id,
+        async with self.engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(
+                        ConversationState.state,
+                        ConversationState.data,
+                        ConversationState.user_id,
+                    ).where(
+                        ConversationState.platform == chat.platform.value,
+                        ConversationState.chat_id == chat.chat_id,
+                    )
                 )
-            )
-            if row is None:
-                return Conversation(chat)
-            return Conversation(chat, row.state, dict(row.data or {}), row.user_id)
+            ).first()
+        if row is None:
+            return Conversation(chat)
+        state, data, user_id = row
+        return Conversation(chat, state, dict(data or {}), user_id)
 
     async def save_conversation(self, conversation: Conversation) -> None:
         """Persist the chat's state."""
-        chat = conversation.chat
-        values: dict[str, Any] = {
-            "state": conversation.state,
-            "data": dict(conversation.data),
-            "updated": utcnow(),
-        }
-        if conversation.user_id is not None:
-            values["user_id"] = conversation.user_id
-        await self._upsert(
-            update(ConversationState)
-            .where(
-                ConversationState.platform == chat.platform.value,
-                ConversationState.chat_id == chat.chat_id,
-            )
-            .values(**values),
-            lambda: ConversationState(platform=chat.platform.value, chat_id=chat.chat_id, **values),
+        async with self.engine.begin() as connection:
+            await self._save_conversation(connection, conversation)
+
+    async def _save_conversation(
+        self, connection: AsyncConnection, conversation: Conversation
+    ) -> None:
+        await connection.execute(
+            self._save_conversation_sql,
+            {
+                "platform": conversation.chat.platform.value,
+                "chat_id": conversation.chat.chat_id,
+                "user_id": conversation.user_id,
+                "state": conversation.state,
+                "data": dict(conversation.data),
+                "updated": utcnow(),
+            },
         )
+
+    async def load_turn(
+        self, platform: str, user_id: str, chat: ChatRef
+    ) -> tuple[UserProfile | None, Conversation]:
+        """The person's profile (None if unknown) and the chat's conversation, in one query."""
+        async with self.engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    LOAD_TURN,
+                    {
+                        "platform": platform,
+                        "user_id": user_id,
+                        "chat_platform": chat.platform.value,
+                        "chat_id": chat.chat_id,
+                    },
+                )
+            ).one()
+        user_row, language, country, created, active, chat_row, state, data, talker = row
+        user = None
+        if user_row is not None:
+            user = UserProfile(platform, user_id, language, country, created, bool(active))
+        if chat_row is None:
+            return user, Conversation(chat)
+        return user, Conversation(chat, state, dict(data or {}), talker)
+
+    async def save_turn(self, conversation: Conversation, user: UserProfile | None = None) -> None:
+        """Persist the conversation, and the profile when one is given, in one transaction."""
+        async with self.engine.begin() as connection:
+            if user is not None:
+                await self._save_user(connection, user)
+            await self._save_conversation(connection, conversation)
 
     async def record_unanswered(self, normalised: str, language: str) -> None:
         """Count an unanswered question; phone numbers and identity codes in it are masked."""
         normalised = mask_personal(normalised)[:500]
         now = utcnow()
-        await self._upsert(
-            update(UnansweredQuestion)
-            .where(
-                UnansweredQuestion.normalised == normalised,
-                UnansweredQuestion.language == language,
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                self._upsert(
+                    UnansweredQuestion,
+                    ("normalised", "language"),
+                    {
+                        "normalised": normalised,
+                        "language": language,
+                        "count": 1,
+                        "first_seen": now,
+                        "last_seen": now,
+                    },
+                    {"count": UnansweredQuestion.count + 1, "last_seen": now},
+                )
             )
-            .values(count=UnansweredQuestion.count + 1, last_seen=now),
-            lambda: UnansweredQuestion(
-                normalised=normalised, language=language, count=1, first_seen=now, last_seen=now
-            ),
-        )
 
     async def record_feedback(self, entry_id: str, language: str, helpful: bool) -> None:
         """Store one vote on an answer."""
@@ -174,16 +326,16 @@ class SqlStore:
             rows = await session.execute(query)
             return [(e, lang, int(h or 0), int(n) - int(h or 0)) for e, lang, h, n in rows]
 
-    async def _upsert(self, statement: Any, make_row: Any) -> None:
-        """Run a conditional UPDATE; INSERT when it matched nothing; retry once on a race."""
-        for _ in range(2):
-            async with self.sessions.begin() as session:
-                result = await session.execute(statement)
-                if result.rowcount:  # type: ignore[attr-defined]
-                    return
-            try:
-                async with self.sessions.begin() as session:
-                    session.add(make_row())
-                return
-            except IntegrityError:
-                continue  # someone inserted the same row meanwhile: update it instead
+    def _upsert(
+        self,
+        model: type[Base],
+        keys: Sequence[str],
+        values: Mapping[str, Any],
+        changes: Mapping[str, Any],
+    ) -> Upsert:
+        """INSERT `values`; when a row with the same `keys` exists, UPDATE it with `changes`.
+
+        One atomic statement: `keys` must be the columns of a primary key or unique constraint.
+        """
+        statement = self._insert(model).values(**values)
+        return statement.on_conflict_do_update(index_elements=list(keys), set_=dict(changes))

@@ -313,7 +313,7 @@ def test_no_message_text_reaches_the_log_at_info(
             async def broken(*_: object, **__: object) -> None:
                 raise ValueError("secret-walrus in an exception message")
 
-            world.store.save_conversation = broken  # type: ignore[method-assign]
+            world.store.save_turn = broken  # type: ignore[method-assign]
             replies = box.run(world.say(ATTACKER, "666", "secret-walrus again"))
         assert APOLOGY in replies_text(replies)  # here the boundary is meant to catch it
         assert "ValueError" in caplog.text and "engine.py" in caplog.text

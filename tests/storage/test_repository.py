@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+from sqlalchemy.exc import StatementError
+
 from bot.core.messages import ChatRef, Platform
 from bot.core.ports import Conversation, UserProfile
 from bot.storage.db import migrate
@@ -69,3 +72,81 @@ async def test_inactive_users_and_transport_state(sql: SqlStore) -> None:
     await sql.set_transport_value("matrix", "next_batch", "s1")
     await sql.set_transport_value("matrix", "next_batch", "s2")
     assert await sql.get_transport_value("matrix", "next_batch") == "s2"
+
+
+async def test_a_turn_loads_and_saves_person_and_conversation_together(sql: SqlStore) -> None:
+    chat = ChatRef(Platform.TELEGRAM, "51")
+    user, conversation = await sql.load_turn("telegram", "51", chat)
+    assert user is None
+    assert (conversation.chat, conversation.state, conversation.data) == (chat, "new", {})
+    conversation.user_id = "51"
+    conversation.state = "answer:jobs-tax"
+    conversation.data["choices"] = ["fb+:jobs-tax", "menu"]
+    await sql.save_turn(conversation, UserProfile("telegram", "51", "fi", "FI"))
+    user, loaded = await sql.load_turn("telegram", "51", chat)
+    assert user is not None and (user.language, user.country, user.active) == ("fi", "FI", True)
+    assert user.created is not None
+    assert (loaded.state, loaded.data, loaded.user_id) == (
+        "answer:jobs-tax",
+        {"choices": ["fb+:jobs-tax", "menu"]},
+        "51",
+    )
+    # Without a profile only the conversation is written; the profile stays as it was.
+    loaded.state = "menu"
+    await sql.save_turn(loaded)
+    user, again = await sql.load_turn("telegram", "51", chat)
+    assert user is not None and user.language == "fi" and again.state == "menu"
+    # The profile and the conversation are found each on its own: one without the other.
+    stranger, empty = await sql.load_turn("telegram", "52", chat)
+    assert stranger is None and empty.state == "menu"
+    known, fresh = await sql.load_turn("telegram", "51", ChatRef(Platform.TELEGRAM, "53"))
+    assert known is not None and fresh.state == "new" and fresh.user_id is None
+
+
+async def test_a_turn_writes_both_or_neither(sql: SqlStore) -> None:
+    chat = ChatRef(Platform.TELEGRAM, "61")
+    await sql.save_turn(Conversation(chat, "menu", {}, "61"), UserProfile("telegram", "61", "et"))
+    broken = Conversation(chat, "suggest", {"choices": {"not", "json"}}, "61")
+    with pytest.raises(StatementError):  # the profile is written first, then this fails
+        await sql.save_turn(broken, UserProfile("telegram", "61", "ru", "EE"))
+    user, conversation = await sql.load_turn("telegram", "61", chat)
+    assert user is not None and (user.language, user.country) == ("et", None)
+    assert conversation.state == "menu"
+
+
+async def test_saving_a_turn_keeps_who_talks_in_the_chat(sql: SqlStore) -> None:
+    chat = ChatRef(Platform.MATRIX, "!room:example.org")
+    await sql.save_turn(Conversation(chat, "menu", {}, "@ann:example.org"))
+    await sql.save_turn(Conversation(chat, "suggest", {"choices": []}))  # no one given
+    _, conversation = await sql.load_turn("matrix", "@ann:example.org", chat)
+    assert (conversation.state, conversation.user_id) == ("suggest", "@ann:example.org")
+
+
+async def test_concurrent_first_turns_do_not_collide(sql: SqlStore) -> None:
+    chat = ChatRef(Platform.TELEGRAM, "71")
+    await asyncio.gather(
+        *(
+            sql.save_turn(
+                Conversation(chat, f"s{n}", {}, "71"), UserProfile("telegram", "71", "en")
+            )
+            for n in range(8)
+        )
+    )
+    user, conversation = await sql.load_turn("telegram", "71", chat)
+    assert user is not None and conversation.state.startswith("s")
+
+
+async def test_a_blocked_person_who_writes_again_is_active(sql: SqlStore) -> None:
+    await sql.save_user(UserProfile("telegram", "81", "et", "EE"))
+    await sql.set_user_active("telegram", "81", False)
+    user, _ = await sql.load_turn("telegram", "81", ChatRef(Platform.TELEGRAM, "81"))
+    assert user is not None and not user.active
+    await sql.save_turn(Conversation(ChatRef(Platform.TELEGRAM, "81")), user)
+    assert await sql.is_user_active("telegram", "81")
+
+
+async def test_transport_values_and_counts_survive_many_writers(sql: SqlStore) -> None:
+    await asyncio.gather(*(sql.set_transport_value("matrix", "device", f"d{n}") for n in range(6)))
+    assert (await sql.get_transport_value("matrix", "device") or "").startswith("d")
+    await asyncio.gather(*(sql.record_unanswered("kas on tasuta", "et") for _ in range(6)))
+    assert [n for _, _, n, _ in await sql.unanswered("et")] == [6]

@@ -10,7 +10,8 @@ from bot.content.events import check_events
 from bot.content.loader import ContentSet
 from bot.content.problems import Problem, Severity
 from bot.core.faq import LANGUAGES
-from bot.matching.normalise import clean, fold_diacritics, tokens
+from bot.matching.analysis import phrasing_words
+from bot.matching.normalise import fold_diacritics
 
 STALE_AFTER = timedelta(days=365)
 DRIFT_AFTER = timedelta(days=180)
@@ -92,26 +93,30 @@ def _check_outside(content: ContentSet) -> list[Problem]:
     ignores that word for every entry, unless it is part of a multi-word synonym there ("car"
     in "car crash", when the synonyms list "car crash")."""
     problems: list[Problem] = []
+    outside = {
+        lang: {fold_diacritics(word.lower()) for word in listed}
+        for lang, listed in content.outside.items()
+    }
+    phrases = {
+        lang: [ws for group in groups for member in group if len(ws := _folded_words(member)) > 1]
+        for lang, groups in content.synonyms.items()
+    }
     for entry in content.all_entries():
-        outside = {fold_diacritics(word.lower()) for word in content.outside.get(entry.lang, ())}
-        if not outside:
+        words_out = outside.get(entry.lang)
+        if not words_out:
             continue
-        phrases = [
-            _folded_words(member)
-            for group in content.synonyms.get(entry.lang, ())
-            for member in group
-            if len(_folded_words(member)) > 1
-        ]
         for phrase in (*entry.questions, *entry.keywords):
             ws = _folded_words(phrase)
+            if words_out.isdisjoint(ws):
+                continue
             covered = {
                 i + k
-                for member in phrases
+                for member in phrases.get(entry.lang, ())
                 for i in range(len(ws) - len(member) + 1)
                 if ws[i : i + len(member)] == member
                 for k in range(len(member))
             }
-            listed = sorted({w for i, w in enumerate(ws) if w in outside and i not in covered})
+            listed = sorted({w for i, w in enumerate(ws) if w in words_out and i not in covered})
             if listed:
                 problems.append(
                     Problem(
@@ -142,11 +147,12 @@ def _check_phones(content: ContentSet) -> list[Problem]:
     entry's sources must include a site that lists it: numbers trace to official pages."""
     problems: list[Problem] = []
     listed = {_digits(number): number for number in content.phones}
+    patterns = {digits: _pattern(number) for digits, number in listed.items()}
     for entry in content.all_entries():
         hosts = {_host(url) for url in entry.sources}
         body = LINK_TARGET.sub("]", "\n".join([entry.shared, *entry.variants.values()]))
         numbers = {_digits(m.group(0).strip("* ")) for m in PHONE_LIKE.finditer(body)}
-        numbers |= {digits for digits in listed if _gives(body, listed[digits])}
+        numbers |= {digits for digits, pattern in patterns.items() if pattern.search(body)}
         for digits in sorted(numbers):
             number = listed.get(digits)
             if number is None:
@@ -177,10 +183,10 @@ def _digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit() or ch == "+")
 
 
-def _gives(body: str, number: str) -> bool:
-    """Whether the text gives this number, with any spacing ("116117", "116 117")."""
+def _pattern(number: str) -> re.Pattern[str]:
+    """The number written with any spacing ("116117", "116 117"), as a whole number."""
     spaced = r"\s?".join(re.escape(ch) for ch in number.replace(" ", ""))
-    return re.search(rf"(?<![\w+]){spaced}(?![\w%])", body) is not None
+    return re.compile(rf"(?<![\w+]){spaced}(?![\w%])")
 
 
 def _host(url: str) -> str:
@@ -189,7 +195,7 @@ def _host(url: str) -> str:
 
 
 def _folded_words(text: str) -> list[str]:
-    return [fold_diacritics(token) for token in tokens(clean(text))]
+    return [fold_diacritics(word) for word in phrasing_words(text)]
 
 
 def _check_entry(

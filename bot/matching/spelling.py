@@ -62,7 +62,7 @@ class _Language:
     idf: npt.NDArray[np.float64]
     key_columns: dict[str, int]
     """A key → its column in `matrix`."""
-    matrix: npt.NDArray[np.float64]
+    matrix: npt.NDArray[np.float32]
     remembered: dict[str, tuple[int, ...]]
     """A word's known 4-gram rows, remembered (questions repeat their words)."""
 
@@ -110,8 +110,11 @@ class Spelling:
                 matrix[row, cols] = (1.0 + np.log(ns)) * idf[cols]
             norms = np.linalg.norm(matrix, axis=1, keepdims=True)
             matrix /= np.where(norms > 0, norms, 1.0)
-            # Stored 4-grams × keys: a question gathers whole rows, which are contiguous.
-            self.languages[lang] = _Language(columns, idf, rows, np.ascontiguousarray(matrix.T), {})
+            # Stored 4-grams × keys: a question gathers whole rows, which are contiguous (float32:
+            # half the memory, and cosines need no more precision).
+            self.languages[lang] = _Language(
+                columns, idf, rows, np.ascontiguousarray(matrix.T, dtype=np.float32), {}
+            )
 
     def question(self, ws: Iterable[str], langs: Iterable[str]) -> Question:
         """A question's vector, from its cleaned words, in each of `langs` (weighted by that
@@ -146,7 +149,7 @@ class Spelling:
             if not columns:
                 continue
             # Every key of the language at once: one column gather and one product.
-            cosines = (weights @ language.matrix[cols]).tolist()
+            cosines = (weights.astype(np.float32) @ language.matrix[cols]).tolist()
             for key, column in columns:
                 best[key] = max(best[key], cosines[column])
         return best

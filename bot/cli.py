@@ -229,10 +229,9 @@ async def _chat(settings: Settings, lang: str | None, country: str | None, user:
             await app.store.save_user(profile)
         await chat.run()
     finally:
-        watcher.cancel()
-        delivery.cancel()
-        if scheduler is not None:
-            scheduler.cancel()
+        from bot.runner import cancel_and_wait
+
+        await cancel_and_wait([watcher, delivery, scheduler])
         await app.close()
     return 0
 

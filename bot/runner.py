@@ -32,6 +32,21 @@ class Transport(Protocol):
         ...
 
 
+async def cancel_and_wait(tasks: list[asyncio.Task[None] | None], grace: float = 10.0) -> None:
+    """Cancel background tasks and wait until they have finished, before the database closes.
+
+    A task cancelled in the middle of a database call rolls its connection back as it unwinds;
+    if the engine were disposed first, that rollback would wait forever and so would the exit.
+    """
+    running = [task for task in tasks if task is not None]
+    for task in running:
+        task.cancel()
+    if running:
+        _, stuck = await asyncio.wait(running, timeout=grace)
+        for task in stuck:
+            log.warning("a background task did not stop within %.0f s: %s", grace, task)
+
+
 def configured_transports(app: App) -> list[Transport]:
     """The transports whose settings are present."""
     transports: list[Transport] = []
@@ -69,12 +84,7 @@ async def run_transports(app: App) -> None:
             log.info("%s is running", transport.name)
         await stop.wait()
     finally:
-        watcher.cancel()
-        delivery.cancel()
-        if scheduler is not None:
-            scheduler.cancel()
-        reminders.cancel()
-        purge.cancel()
+        await cancel_and_wait([watcher, delivery, scheduler, reminders, purge])
         for transport in reversed(started):
             try:
                 await transport.stop()

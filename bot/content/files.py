@@ -14,7 +14,7 @@ import yaml
 from bot.content.problems import Problem
 
 # libyaml's parser when PyYAML was built with it (the wheels are): about 20 times faster.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def relative_name(path: Path, root: Path) -> str:
@@ -44,7 +44,7 @@ def parse_yaml(
 
     `first_line` is the file line of the text's first line (front matter starts on line 2).
     """
-    loader = _LOADER(text)
+    loader = SAFE_LOADER(text)
     try:
         # One parse gives both the node tree (for line numbers) and the data.
         node = loader.get_single_node()

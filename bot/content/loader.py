@@ -16,7 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from bot.content.events import load_events
-from bot.content.files import parse_yaml, read_text, relative_name
+from bot.content.files import SAFE_LOADER, parse_yaml, read_text, relative_name
 from bot.content.problems import Problem, Severity
 from bot.content.schema import CrisisInfo, FrontMatter
 from bot.core.events import Event
@@ -221,7 +221,7 @@ def _load_yaml(path: Path, root: Path, content: ContentSet) -> Any:
     if not path.exists():
         return None
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        return yaml.load(path.read_text(encoding="utf-8-sig"), Loader=SAFE_LOADER)
     except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0

@@ -10,7 +10,7 @@ from bot.content.events import check_events
 from bot.content.loader import ContentSet
 from bot.content.problems import Problem, Severity
 from bot.core.faq import LANGUAGES
-from bot.matching.analysis import phrasing_words
+from bot.matching.analysis import phrasing_words, single_words, words
 from bot.matching.normalise import fold_diacritics
 
 STALE_AFTER = timedelta(days=365)
@@ -93,10 +93,19 @@ def _check_outside(content: ContentSet) -> list[Problem]:
     ignores that word for every entry, unless it is part of a multi-word synonym there ("car"
     in "car crash", when the synonyms list "car crash")."""
     problems: list[Problem] = []
-    outside = {
-        lang: {fold_diacritics(word.lower()) for word in listed}
-        for lang, listed in content.outside.items()
-    }
+    outside: dict[str, set[str]] = {}
+    for lang, listed in content.outside.items():
+        outside[lang], several = single_words(listed)
+        problems.extend(
+            Problem(
+                f"content/outside/{lang}.yaml",
+                0,
+                f"{item!r} is several words to the matcher ({', '.join(words(item))}), so it is "
+                "not used: list the off-topic word alone",
+                Severity.WARNING,
+            )
+            for item in several
+        )
     phrases = {
         lang: [ws for group in groups for member in group if len(ws := _folded_words(member)) > 1]
         for lang, groups in content.synonyms.items()

@@ -128,6 +128,20 @@ def words(text: str) -> list[str]:
     return tokens(clean(text))
 
 
+def single_words(items: Iterable[str]) -> tuple[set[str], list[str]]:
+    """The folded words of a list meant as one word per item, and the items that are not one
+    word to the matcher ("sim-kortti" is two: "sim" and "kortti")."""
+    found: set[str] = set()
+    several: list[str] = []
+    for item in items:
+        ws = words(item)
+        if len(ws) == 1:
+            found.add(fold_diacritics(ws[0]))
+        else:
+            several.append(item)
+    return found, several
+
+
 @lru_cache(maxsize=32768)
 def phrasing_words(text: str) -> tuple[str, ...]:
     """`words` of a content phrasing, remembered: building an index reads each phrasing several

@@ -20,6 +20,7 @@ from bot.matching.analysis import (
     SynonymMap,
     is_cyrillic,
     phrasing_words,
+    single_words,
     term,
     to_cyrillic,
     words,
@@ -207,7 +208,7 @@ def build_index(
     raw = [(key, lang, index.analyse(phrase, lang)) for key, lang, phrase in texts]
     index.spelling = Spelling(texts)
     for lang, listed in (outside or {}).items():
-        folded = {fold_diacritics(w) for word in listed for w in words(word)}
+        folded, _ = single_words(listed)  # `bot content check` reports the others
         index.outside[lang] = folded | {term(lang, stemmers.stem(w, lang)) for w in folded}
 
     merged = _endings(raw, maps)

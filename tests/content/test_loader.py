@@ -133,18 +133,20 @@ def test_outside_words_warn_where_an_entry_uses_them(tmp_path: Path) -> None:
     for lang in ("et", "fi", "ru", "en"):
         _write(root, lang, "a.md", GOOD)
     (root / "outside").mkdir()
-    (root / "outside" / "en.yaml").write_text("- nurse\n- line\n", encoding="utf-8")
+    (root / "outside" / "en.yaml").write_text("- nurse\n- line\n- sim-card\n", encoding="utf-8")
     (root / "outside" / "fi.yaml").write_text("just: a mapping\n", encoding="utf-8")
     (root / "synonyms").mkdir()
     (root / "synonyms" / "en.yaml").write_text("- [helpline, nurse phone]\n", encoding="utf-8")
     content = load(root)
-    assert content.outside["en"] == ["nurse", "line"]
+    assert content.outside["en"] == ["nurse", "line", "sim-card"]
     assert any("outside/fi.yaml" in str(p) and "list of words" in str(p) for p in content.problems)
     messages = [str(p) for p in check(content, date(2026, 11, 23))]
-    outside = [m for m in messages if "content/outside/en.yaml" in m]
+    outside = [m for m in messages if "listed in content/outside/en.yaml" in m]
     assert outside and all("faq_en" in m for m in outside)
     # "nurse phone" is a synonym phrase, so in "nurse phone line" only "line" is reported.
     assert any("'nurse phone line' uses line," in m for m in outside)
+    # The matcher reads "sim-card" as two words, so that item is not used, and says so.
+    assert any("'sim-card' is several words to the matcher (sim, card)" in m for m in messages)
 
 
 def test_every_phone_number_traces_to_a_listed_source(tmp_path: Path) -> None:

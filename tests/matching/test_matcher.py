@@ -298,3 +298,11 @@ def test_a_word_outside_silds_topics_counts_against_every_key() -> None:
     assert after.best.score < before.best.score - 10 and after.decision != "answer"
     # A multi-word synonym keeps the word where the content means it.
     assert match(outside, "hit by a car", "en", Thresholds()).best.id == "health-emergency"  # type: ignore[union-attr]
+
+
+def test_an_outside_item_of_several_words_is_not_used() -> None:
+    entries = [_entry("health-insurance", "fi", "kela kortti hukassa", "kela-kortti")]
+    index = build_index(entries, {}, {}, {"fi": ["sim-kortti", "koira"]})
+    # Not "sim" and "kortti" separately: "kortti" is a word the Kela card entry needs.
+    assert index.outside["fi"] >= {"koira"} and "kortti" not in index.outside["fi"]
+    assert match(index, "kela kortti hukassa", "fi", Thresholds()).decision == "answer"

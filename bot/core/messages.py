@@ -86,7 +86,10 @@ class Outbound:
     message that may replace the previous menu message on platforms that can edit.
     `attachments` are files sent along (each transport sends them its own way). `thread` groups
     messages about one thing (`ticket:12`) where the platform can: a Telegram forum topic, a
-    Matrix thread; `thread_title` is that thread's current title (its status).
+    Matrix thread; `thread_title` is that thread's current title (its status). `from_content`
+    marks a message built only from the FAQ content and the translations, never from anything a
+    person wrote or any personal data: the same text reaches many people, so a transport may keep
+    its rendering and reuse it (and must not keep anything else).
     """
 
     to: ChatRef
@@ -96,6 +99,7 @@ class Outbound:
     attachments: tuple[Attachment, ...] = ()
     thread: str | None = None
     thread_title: str | None = None
+    from_content: bool = False
 
     def choices(self) -> list[Button]:
         """All buttons in reading order, as numbered choices are shown."""

@@ -59,11 +59,23 @@ class Turn:
         *,
         edit: bool = False,
         attachments: Sequence[Attachment] = (),
+        from_content: bool = False,
     ) -> None:
-        """Queue a reply to the person, with files (a calendar file, an export) if given."""
+        """Queue a reply to the person, with files (a calendar file, an export) if given.
+
+        Pass `from_content=True` only when text and buttons come from the content and the
+        translations alone (see `Outbound.from_content`).
+        """
         rows = tuple(tuple(row) for row in buttons if row)
         self.replies.append(
-            Outbound(self.inbound.chat, text, rows, edit=edit, attachments=tuple(attachments))
+            Outbound(
+                self.inbound.chat,
+                text,
+                rows,
+                edit=edit,
+                attachments=tuple(attachments),
+                from_content=from_content,
+            )
         )
 
     def tell(

@@ -227,3 +227,30 @@ async def test_stickers_and_photos_get_a_friendly_reply(engine: Engine) -> None:
         )
         assert replies and replies[0].buttons
         assert [b.action for b in replies[0].choices()] == ["menu", "human"]
+
+
+async def test_only_replies_without_the_persons_words_are_marked_from_content(
+    engine: Engine,
+) -> None:
+    """Transports keep the rendering of `from_content` replies: the person's words never go in."""
+    person = Person(engine)
+    await person.onboard("en", "FI")
+    marked = 0
+    for text in [
+        "zorbulon how do I find a doctor",
+        "zorbulon",
+        "qwzx zorbulon plkj",
+        "doctor zorbulon",
+        "/help",
+        "/menu",
+        "I want to talk to a person about zorbulon",
+        "zorbulon",
+    ]:
+        for reply in await person.says(text):
+            if reply.from_content:
+                marked += 1
+                words = [reply.text, *(button.label for button in reply.choices())]
+                assert not any("zorbulon" in word.lower() for word in words), reply
+    assert marked >= 5
+    await person.says("how do I find a doctor")
+    assert person.last[-1].from_content  # an FAQ answer: the same text for everyone

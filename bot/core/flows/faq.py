@@ -64,7 +64,7 @@ def show_entry(turn: Turn, entry_id: str) -> None:
         rows.append([Button(texts.talk_to_person(t), "human")])
     rows.append([Button(texts.back_to_menu(t), "menu")])
     turn.go(f"answer:{entry.id}")
-    turn.say("\n\n".join(parts), rows)
+    turn.say("\n\n".join(parts), rows, from_content=True)
 
 
 def _for_country(url: str, country: str | None) -> bool:
@@ -113,7 +113,7 @@ def suggest(turn: Turn, result: MatchResult) -> None:
         return
     rows.append([Button(t.gettext("None of these"), "none")])
     turn.go("suggest")
-    turn.say(t.gettext("I am not sure I understood. Did you mean:"), rows)
+    turn.say(t.gettext("I am not sure I understood. Did you mean:"), rows, from_content=True)
 
 
 def _candidate_button(turn: Turn, candidate_id: str) -> Button | None:
@@ -143,6 +143,7 @@ def no_match(turn: Turn) -> None:
             [Button(texts.talk_to_person(t), "human")],
             [Button(texts.back_to_menu(t), "menu")],
         ],
+        from_content=True,
     )
 
 

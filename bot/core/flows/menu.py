@@ -33,7 +33,8 @@ def show_main_menu(turn: Turn, intro: str | None = None, *, edit: bool = False) 
     prompt = t.gettext("What would you like to know? Choose a topic, or just type your question.")
     text = f"{intro}\n\n{prompt}" if intro else prompt
     turn.go("menu")
-    turn.say(text, main_menu_buttons(turn), edit=edit)
+    # An introduction may carry something of the person's (a ticket number, their own words).
+    turn.say(text, main_menu_buttons(turn), edit=edit, from_content=intro is None)
 
 
 def show_category(turn: Turn, category: str) -> None:
@@ -54,7 +55,7 @@ def show_category(turn: Turn, category: str) -> None:
         rows.append([Button(texts.groups_and_cafes(t), "events")])
     rows.append([Button(texts.back_to_menu(t), "menu")])
     turn.go(f"category:{category}")
-    turn.say(f"**{label}**\n{count}", rows, edit=True)
+    turn.say(f"**{label}**\n{count}", rows, edit=True, from_content=True)
 
 
 def show_help(turn: Turn) -> None:
@@ -71,7 +72,7 @@ def show_help(turn: Turn) -> None:
     )
     text += "\n" + t.gettext("/privacy: what Sild keeps about you, a copy of it, deleting it")
     turn.go("menu")
-    turn.say(text, main_menu_buttons(turn))
+    turn.say(text, main_menu_buttons(turn), from_content=True)
 
 
 def show_settings(turn: Turn) -> None:

@@ -8,6 +8,7 @@ person has been escaped by the core before it reached the Markdown; labels are e
 
 from __future__ import annotations
 
+from functools import lru_cache
 from gettext import NullTranslations
 from html import escape
 from typing import Any
@@ -16,6 +17,8 @@ from bot.core.messages import Attachment, Button, Outbound
 from bot.formatting.markdown import to_html, to_plain
 
 HTML_FORMAT = "org.matrix.custom.html"
+REMEMBERED = 1024
+"""How many renderings of content-only texts are kept (FAQ answers, menus): about 2 KB each."""
 
 
 def reply_hint(t: NullTranslations, count: int) -> str:
@@ -44,15 +47,24 @@ def html_body(text: str, choices: list[Button], hint: str) -> str:
 
 
 def message_content(reply: Outbound, t: NullTranslations) -> dict[str, Any]:
-    """The `m.room.message` content for one reply (its attachments are sent separately)."""
+    """The `m.room.message` content for one reply (its attachments are sent separately).
+
+    A reply made only of content (`Outbound.from_content`) has its Markdown rendered once and
+    then reused: the same FAQ answer goes to many people.
+    """
     choices = reply.choices()
     hint = reply_hint(t, len(choices)) if choices else ""
-    return {
-        "msgtype": "m.text",
-        "body": plain_body(reply.text, choices, hint),
-        "format": HTML_FORMAT,
-        "formatted_body": html_body(reply.text, choices, hint),
-    }
+    bodies = _content_bodies if reply.from_content else _bodies
+    body, formatted = bodies(reply.text, tuple(choices), hint)
+    return {"msgtype": "m.text", "body": body, "format": HTML_FORMAT, "formatted_body": formatted}
+
+
+def _bodies(text: str, choices: tuple[Button, ...], hint: str) -> tuple[str, str]:
+    return plain_body(text, list(choices), hint), html_body(text, list(choices), hint)
+
+
+# Only content goes in here, never what a person wrote (see `Outbound.from_content`).
+_content_bodies = lru_cache(maxsize=REMEMBERED)(_bodies)
 
 
 def file_content(

@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape, unescape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -30,6 +31,8 @@ CALLBACK_DATA_LIMIT = 64
 """Telegram's limit for a button's `callback_data`, in bytes."""
 EMPTY_TEXT = "…"
 """Sent instead of an empty text: Telegram refuses empty messages."""
+REMEMBERED = 1024
+"""How many renderings of content-only replies are kept (FAQ answers, menus): about 1 KB each."""
 
 _OPEN_SCHEMES = ("http://", "https://", "tg://", "mailto:")
 _LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.DOTALL)
@@ -47,9 +50,25 @@ class RenderedMessage:
 
 
 def render(reply: Outbound, bot_username: str | None = None) -> RenderedMessage:
-    """Render a reply: HTML chunks that each fit in one message, and its inline keyboard."""
-    html = rewrite_links(to_html(reply.text), bot_username).strip() or EMPTY_TEXT
-    return RenderedMessage(tuple(split_html(html)), keyboard(reply.buttons))
+    """Render a reply: HTML chunks that each fit in one message, and its inline keyboard.
+
+    A reply made only of content (`Outbound.from_content`) is rendered once and then reused:
+    the same FAQ answer goes to many people, and parsing its Markdown is most of a reply's cost.
+    """
+    if reply.from_content:
+        return _render_content(reply.text, reply.buttons, bot_username)
+    return _render(reply.text, reply.buttons, bot_username)
+
+
+def _render(
+    text: str, buttons: Sequence[Sequence[Button]], bot_username: str | None
+) -> RenderedMessage:
+    html = rewrite_links(to_html(text), bot_username).strip() or EMPTY_TEXT
+    return RenderedMessage(tuple(split_html(html)), keyboard(buttons))
+
+
+# Only content goes in here, never what a person wrote (see `Outbound.from_content`).
+_render_content = lru_cache(maxsize=REMEMBERED)(_render)
 
 
 def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:

@@ -74,3 +74,19 @@ def test_file_content_plain_and_encrypted() -> None:
     assert "url" not in encrypted
     assert encrypted["file"] == {**keys, "url": "mxc://example.org/def"}
     assert encrypted["body"] == "event.ics"
+
+
+def test_content_replies_are_rendered_once_and_a_persons_words_never_kept() -> None:
+    from bot.transports.matrix.render import _content_bodies
+
+    buttons = ((Button("Helpful", "fb+:x"), Button("Menu", "menu")),)
+    text = "**Kela**\n\nCall [Kela](https://www.kela.fi)."
+    content = message_content(Outbound(CHAT, text, buttons, from_content=True), EN)
+    assert content == message_content(Outbound(CHAT, text, buttons), EN)
+    hits = _content_bodies.cache_info().hits
+    message_content(Outbound(CHAT, text, buttons, from_content=True), EN)
+    assert _content_bodies.cache_info().hits == hits + 1
+
+    kept = _content_bodies.cache_info().currsize
+    message_content(Outbound(CHAT, "my neighbour is Zorbulon", buttons), EN)
+    assert _content_bodies.cache_info().currsize == kept

@@ -146,3 +146,18 @@ def test_every_piece_fits_parses_and_nothing_is_lost(
 def test_plain_text_fallback_drops_tags_and_unescapes() -> None:
     assert to_plain_text('<b>A &amp; B</b> <a href="https://x">link</a>') == "A & B link"
     assert to_plain_text("<i>&lt;i&gt;</i>") == "<i>"
+
+
+def test_content_replies_are_rendered_once_and_a_persons_words_never_kept() -> None:
+    from bot.transports.telegram.render import _render_content
+
+    answer = "**Kela**\n\nCall [Kela](https://www.kela.fi). See [the doctor](faq:health-doctor)."
+    buttons = ((Button("Helpful", "fb+:x"), Button("Menu", "menu")),)
+    content = Outbound(CHAT, answer, buttons, from_content=True)
+    first = render(content, "sild_bot")
+    assert first == render(Outbound(CHAT, answer, buttons), "sild_bot")  # the same either way
+    assert render(content, "sild_bot") is first  # reused, not rendered again
+
+    kept = _render_content.cache_info().currsize
+    render(reply("my neighbour's name is Zorbulon"), "sild_bot")
+    assert _render_content.cache_info().currsize == kept

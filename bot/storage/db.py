@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import PoolResetState
 
 from bot.storage.repository import SqlStore
+from bot.storage.sqlite import BUSY_TIMEOUT_S, set_pragmas
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -29,20 +30,14 @@ def create_engine(url: str, *, hide_parameters: bool = True) -> AsyncEngine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(
             url,
-            connect_args={"timeout": 30},
+            connect_args={"timeout": BUSY_TIMEOUT_S},
             hide_parameters=hide_parameters,
             pool_reset_on_return=None,  # `_reset` below does it, only when needed
         )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            # With WAL, NORMAL syncs at checkpoints rather than at every commit: the database
-            # stays consistent after a power cut; only the last transactions may be lost.
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
+            set_pragmas(dbapi_connection)
 
         @event.listens_for(engine.sync_engine, "reset")
         def _reset(dbapi_connection: Any, record: Any, state: PoolResetState) -> None:

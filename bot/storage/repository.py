@@ -8,6 +8,8 @@ nor lose a count.
 
 The hot paths use SQLAlchemy Core on a connection rather than an ORM session: the statements
 are built once, and the ORM's bookkeeping would only cost time for rows that never stay around.
+On SQLite those two units of work run on a database thread with the synchronous driver, one trip
+per unit instead of one per driver call (see `bot.storage.sqlite`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,18 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, literal_column, select, true, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -32,6 +45,7 @@ from bot.storage.models import (
     User,
     utcnow,
 )
+from bot.storage.sqlite import DatabaseThread
 
 Upsert = sqlite.Insert | postgresql.Insert
 """An `INSERT ... ON CONFLICT DO UPDATE` of either dialect."""
@@ -131,9 +145,16 @@ class SqlStore:
         # Built once: building a statement costs more than running it on SQLite.
         self._save_user_sql = _save_user_statement(self._insert)
         self._save_conversation_sql = _save_conversation_statement(self._insert)
+        self._thread: DatabaseThread | None = None
+        if dialect == "sqlite":
+            self._thread = DatabaseThread(
+                engine.url, hide_parameters=engine.sync_engine.hide_parameters
+            )
 
     async def close(self) -> None:
         """Close every pooled connection."""
+        if self._thread is not None:
+            await self._thread.close()
         await self.engine.dispose()
 
     async def get_user(self, platform: str, user_id: str) -> UserProfile | None:
@@ -157,15 +178,7 @@ class SqlStore:
             await self._save_user(connection, profile)
 
     async def _save_user(self, connection: AsyncConnection, profile: UserProfile) -> None:
-        await connection.execute(
-            self._save_user_sql,
-            {
-                "platform": profile.platform,
-                "user_id": profile.user_id,
-                "language": profile.language,
-                "country": profile.country,
-            },
-        )
+        await connection.execute(self._save_user_sql, _user_parameters(profile))
 
     async def set_user_active(self, platform: str, user_id: str, active: bool) -> None:
         """Mark a person reachable or not (for example after they blocked the bot)."""
@@ -234,33 +247,24 @@ class SqlStore:
         self, connection: AsyncConnection, conversation: Conversation
     ) -> None:
         await connection.execute(
-            self._save_conversation_sql,
-            {
-                "platform": conversation.chat.platform.value,
-                "chat_id": conversation.chat.chat_id,
-                "user_id": conversation.user_id,
-                "state": conversation.state,
-                "data": dict(conversation.data),
-                "updated": utcnow(),
-            },
+            self._save_conversation_sql, _conversation_parameters(conversation)
         )
 
     async def load_turn(
         self, platform: str, user_id: str, chat: ChatRef
     ) -> tuple[UserProfile | None, Conversation]:
         """The person's profile (None if unknown) and the chat's conversation, in one query."""
-        async with self.engine.connect() as connection:
-            row = (
-                await connection.execute(
-                    LOAD_TURN,
-                    {
-                        "platform": platform,
-                        "user_id": user_id,
-                        "chat_platform": chat.platform.value,
-                        "chat_id": chat.chat_id,
-                    },
-                )
-            ).one()
+        parameters = {
+            "platform": platform,
+            "user_id": user_id,
+            "chat_platform": chat.platform.value,
+            "chat_id": chat.chat_id,
+        }
+        if self._thread is not None:
+            row = await self._thread.run(lambda engine: _load_turn(engine, parameters))
+        else:
+            async with self.engine.connect() as connection:
+                row = tuple((await connection.execute(LOAD_TURN, parameters)).one())
         user_row, language, country, created, active, chat_row, state, data, talker = row
         user = None
         if user_row is not None:
@@ -271,10 +275,15 @@ class SqlStore:
 
     async def save_turn(self, conversation: Conversation, user: UserProfile | None = None) -> None:
         """Persist the conversation, and the profile when one is given, in one transaction."""
+        writes = [(self._save_conversation_sql, _conversation_parameters(conversation))]
+        if user is not None:
+            writes.insert(0, (self._save_user_sql, _user_parameters(user)))
+        if self._thread is not None:
+            await self._thread.run(lambda engine: _write(engine, writes))
+            return
         async with self.engine.begin() as connection:
-            if user is not None:
-                await self._save_user(connection, user)
-            await self._save_conversation(connection, conversation)
+            for statement, parameters in writes:
+                await connection.execute(statement, parameters)
 
     async def record_unanswered(self, normalised: str, language: str) -> None:
         """Count an unanswered question; phone numbers and identity codes in it are masked."""
@@ -339,3 +348,39 @@ class SqlStore:
         """
         statement = self._insert(model).values(**values)
         return statement.on_conflict_do_update(index_elements=list(keys), set_=dict(changes))
+
+
+def _user_parameters(profile: UserProfile) -> dict[str, Any]:
+    """The parameters of the save-user statement for a profile."""
+    return {
+        "platform": profile.platform,
+        "user_id": profile.user_id,
+        "language": profile.language,
+        "country": profile.country,
+    }
+
+
+def _conversation_parameters(conversation: Conversation) -> dict[str, Any]:
+    """The parameters of the save-conversation statement for a conversation."""
+    return {
+        "platform": conversation.chat.platform.value,
+        "chat_id": conversation.chat.chat_id,
+        "user_id": conversation.user_id,
+        "state": conversation.state,
+        "data": dict(conversation.data),
+        "updated": utcnow(),
+    }
+
+
+def _load_turn(engine: Engine, parameters: dict[str, Any]) -> tuple[Any, ...]:
+    """`LOAD_TURN` on a synchronous engine (the SQLite database thread)."""
+    with engine.connect() as connection:
+        return tuple(connection.execute(LOAD_TURN, parameters).one())
+
+
+def _write(engine: Engine, writes: Sequence[tuple[Upsert, dict[str, Any]]]) -> None:
+    """Run the statements in one transaction on a synchronous engine (the database thread)."""
+    connection: Connection
+    with engine.begin() as connection:
+        for statement, parameters in writes:
+            connection.execute(statement, parameters)

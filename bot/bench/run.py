@@ -117,7 +117,13 @@ def run_bench(
         )
         from bot.bench.e2e import measure_e2e
 
-        e2e = measure_e2e(options.user_count, options.message_count, options.content_dir, questions)
+        e2e = measure_e2e(
+            options.user_count,
+            options.message_count,
+            options.content_dir,
+            questions,
+            rounds=1 if options.quick else 2,
+        )
         if "skipped" in e2e:
             notes.append(f"end to end skipped: {e2e['skipped']}")
     else:
@@ -271,16 +277,20 @@ def format_report(results: dict[str, Any]) -> str:
     else:
         lines.append(
             f"   {e2e['users']} users x {e2e['messages']} messages = {e2e['updates']} updates each"
+            f"; best of {e2e.get('rounds', 1)} rounds, the bots taking turns"
         )
         header = f"{'bot':<28}{'updates/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'replies':>9}"
+        header += f"{'CPU ms/upd':>11}"
         lines += [header, "-" * len(header)]
         for key, label in (("sild", "Sild (TelegramTransport)"), ("echo", "bare PTB echo bot")):
             r = e2e[key]
             lines.append(
                 f"{label:<28}{r['updates_per_s']:>10.1f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
-                f"{r['replies']:>9}"
+                f"{r['replies']:>9}{r.get('cpu_ms_per_update', 0.0):>11.2f}"
             )
         lines.append(f"Sild / echo throughput: {e2e['ratio']:.0%}")
+        if "cpu_ratio" in e2e:
+            lines.append(f"echo / Sild CPU per update: {e2e['cpu_ratio']:.0%}")
     memory = results["memory"]
     steps = memory["steps_s"]
     lines += [

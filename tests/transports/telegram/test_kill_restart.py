@@ -212,9 +212,14 @@ async def test_killed_in_the_middle_of_everything_it_carries_on(
     stuck = talk.hang_next(PERSON)
     await bot_api.press(talk.person, country, "country:FI")
     await talk.stuck(stuck)
+    before = len(bot_api.sent(PERSON))
     await bot.restart()
-    helped = await talk.says("/help")
-    assert "/menu: the main menu" in helped.text  # onboarded: not asked for a country again
+    # The press may come again after the restart (an update is delivered until the next poll
+    # confirms it): then the person also gets the menu the kill cut off.
+    helped = await talk.says("/help", "/help: this help")
+    assert "/menu: the main menu" in helped.text
+    asked = [m.text for m in bot_api.sent(PERSON)[before:] if "Where do you live" in m.text]
+    assert asked == []  # onboarded: not asked for a country again
 
     # A café sign-up: killed after "2 adults", while the children question is being sent.
     event = await talk.says(f"/start event_{CAFE_EVENT}", "Kill test cafe")

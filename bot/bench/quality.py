@@ -34,16 +34,18 @@ def question_sets(root: Path = PROJECT_ROOT) -> tuple[dict[str, Path], list[str]
     """The labelled sets to measure on, and a note for each one that is missing.
 
     `dev`: the shared sample (`../shared/eval/dev.jsonl` beside the project, as in CI);
-    `wider` and `fresh`: the project's own sets, written without the content in view, whose
-    misses the content was later improved on; `holdout`: the project's unseen set, written last
-    and never used to change Sild (see `tests/eval/README.md`).
+    `wider`, `fresh` and `probe`: the project's own sets, written without the content in view,
+    whose misses the content was later improved on; `holdout` and `holdout2`: unseen sets, never
+    used to change Sild (see `tests/eval/README.md`).
     """
     own = root / "tests" / "eval"
     candidates = {
         "dev": root.parent / "shared" / "eval" / "dev.jsonl",
         "wider": own / "wider.jsonl",
         "fresh": own / "fresh.jsonl",
+        "probe": own / "probe.jsonl",
         "holdout": own / "holdout.jsonl",
+        "holdout2": own / "holdout2.jsonl",
     }
     found = {name: path for name, path in candidates.items() if path.is_file()}
     notes = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
@@ -156,12 +157,13 @@ def _check_phones(content: ContentSet) -> list[Problem]:
     entry's sources must include a site that lists it: numbers trace to official pages."""
     problems: list[Problem] = []
     listed = {_digits(number): number for number in content.phones}
-    patterns = {digits: _pattern(number) for digits, number in listed.items()}
+    written = _listed_pattern(listed.values())
     for entry in content.all_entries():
         hosts = {_host(url) for url in entry.sources}
         body = LINK_TARGET.sub("]", "\n".join([entry.shared, *entry.variants.values()]))
         numbers = {_digits(m.group(0).strip("* ")) for m in PHONE_LIKE.finditer(body)}
-        numbers |= {digits for digits, pattern in patterns.items() if pattern.search(body)}
+        if written is not None:
+            numbers |= {_digits(m.group(0)) for m in written.finditer(body)}
         for digits in sorted(numbers):
             number = listed.get(digits)
             if number is None:
@@ -192,10 +194,16 @@ def _digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit() or ch == "+")
 
 
-def _pattern(number: str) -> re.Pattern[str]:
-    """The number written with any spacing ("116117", "116 117"), as a whole number."""
-    spaced = r"\s?".join(re.escape(ch) for ch in number.replace(" ", ""))
-    return re.compile(rf"(?<![\w+]){spaced}(?![\w%])")
+def _listed_pattern(numbers: Iterable[str]) -> re.Pattern[str] | None:
+    """Any of the numbers written with any spacing ("116117", "116 117"), as a whole number:
+    one pattern, so each answer is read once rather than once per number."""
+    spaced = [
+        r"\s?".join(re.escape(ch) for ch in number.replace(" ", ""))
+        for number in sorted(numbers, key=len, reverse=True)
+    ]
+    if not spaced:
+        return None
+    return re.compile(rf"(?<![\w+])(?:{'|'.join(spaced)})(?![\w%])")
 
 
 def _host(url: str) -> str:

@@ -101,6 +101,12 @@ class SynonymMap:
             member: f"~{lang}:" + "_".join(_find(member)) for member in parent
         }
         self.longest = max((len(m) for m in parent), default=1)
+        self.starts: dict[str, int] = {}
+        """For each first stem of a phrase of several words, the longest such phrase: most
+        words start none, and need no look at their neighbours."""
+        for member in parent:
+            if len(member) > 1:
+                self.starts[member[0]] = max(self.starts.get(member[0], 1), len(member))
 
     def get(self, stems: Sequence[str]) -> str | None:
         """The canonical term of a word or phrase (as stems), if it is a synonym."""
@@ -111,7 +117,8 @@ class SynonymMap:
         out: list[str] = []
         i = 0
         while i < len(stems):
-            for size in range(min(self.longest, len(stems) - i), 0, -1):
+            longest = self.starts.get(stems[i], 1)
+            for size in range(min(longest, len(stems) - i), 0, -1):
                 canonical = self.canonical.get(tuple(stems[i : i + size]))
                 if canonical is not None:
                     out.append(canonical)

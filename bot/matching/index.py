@@ -131,38 +131,51 @@ class Index:
         """How much a known term says about which entry is meant."""
         return self.idf.get(known, 0.0)
 
-    def analyse(self, text: str, lang: str) -> list[tuple[str, str | None]]:
+    def analyse(
+        self,
+        text: str,
+        lang: str,
+        seen: dict[tuple[str, str], tuple[str, str, str]] | None = None,
+    ) -> list[tuple[str, str | None]]:
         """Terms of a phrasing written in `lang`, each with the folded word it came from.
 
         A multi-word synonym comes out as its group's term (with no single word) followed by the
-        terms of its words; stopwords are left out.
+        terms of its words; stopwords are left out. `seen` remembers each word's stem, folded
+        form and own term across calls (the same words recur in thousands of phrasings).
         """
-        ws = list(phrasing_words(text))
-        stems = [self.stemmers.stem(w, lang) for w in ws]
-        folded = [fold_diacritics(w) for w in ws]
         synonyms = self.synonyms.get(lang) or SynonymMap(lang, ())
+        known = seen if seen is not None else {}
+        analysed = []
+        for w in phrasing_words(text):
+            word = known.get((lang, w))
+            if word is None:
+                word = known[(lang, w)] = self._word(synonyms, w)
+            analysed.append(word)
+        stems = [stem for stem, _, _ in analysed]
         out: list[tuple[str, str | None]] = []
         i = 0
-        while i < len(ws):
-            for size in range(min(synonyms.longest, len(ws) - i), 1, -1):
+        while i < len(analysed):
+            for size in range(min(synonyms.starts.get(stems[i], 1), len(stems) - i), 1, -1):
                 canonical = synonyms.get(stems[i : i + size])
                 if canonical is not None:
                     out.append((canonical, None))
-                    out.extend(self._single(synonyms, stems, folded, j) for j in range(i, i + size))
+                    out.extend((own, folded) for _, folded, own in analysed[i : i + size])
                     i += size
                     break
             else:
-                out.append(self._single(synonyms, stems, folded, i))
+                _, folded, own = analysed[i]
+                out.append((own, folded))
                 i += 1
         return [(t, f) for t, f in out if t]
 
-    def _single(
-        self, synonyms: SynonymMap, stems: list[str], folded: list[str], i: int
-    ) -> tuple[str, str | None]:
-        """The term of word `i` on its own (empty for a stopword)."""
-        if is_stopword(folded[i], synonyms.lang):
-            return "", None
-        return synonyms.get(stems[i : i + 1]) or term(synonyms.lang, stems[i]), folded[i]
+    def _word(self, synonyms: SynonymMap, word: str) -> tuple[str, str, str]:
+        """A word's stem, folded form and own term (empty for a stopword)."""
+        lang = synonyms.lang
+        stem = self.stemmers.stem(word, lang)
+        folded = fold_diacritics(word)
+        if is_stopword(folded, lang):
+            return stem, folded, ""
+        return stem, folded, synonyms.get((stem,)) or term(lang, stem)
 
 
 _STEMMERS: list[Stemmers] = []
@@ -205,7 +218,8 @@ def build_index(
     for lang, by_intent in intents.items():
         for intent, phrases in by_intent.items():
             texts.extend((intent.key, lang, str(phrase)) for phrase in phrases)
-    raw = [(key, lang, index.analyse(phrase, lang)) for key, lang, phrase in texts]
+    seen: dict[tuple[str, str], tuple[str, str, str]] = {}
+    raw = [(key, lang, index.analyse(phrase, lang, seen)) for key, lang, phrase in texts]
     index.spelling = Spelling(texts)
     for lang, listed in (outside or {}).items():
         folded, _ = single_words(listed)  # `bot content check` reports the others

@@ -11,7 +11,8 @@ from bot.content.events import check_events
 from bot.content.loader import ContentSet
 from bot.content.problems import Problem, Severity
 from bot.core.faq import LANGUAGES
-from bot.matching.analysis import phrasing_words, single_words, words
+from bot.matching.analysis import phrasing_words, single_words, term, words
+from bot.matching.index import outside_terms, shared_stemmers
 from bot.matching.normalise import fold_diacritics
 
 STALE_AFTER = timedelta(days=365)
@@ -94,9 +95,11 @@ def _check_outside(content: ContentSet) -> list[Problem]:
     ignores that word for every entry, unless it is part of a multi-word synonym there ("car"
     in "car crash", when the synonyms list "car crash")."""
     problems: list[Problem] = []
+    stemmers = shared_stemmers()
     outside: dict[str, set[str]] = {}
     for lang, listed in content.outside.items():
-        outside[lang], several = single_words(listed)
+        outside[lang] = outside_terms(listed, lang, stemmers)
+        _, several = single_words(listed)
         problems.extend(
             Problem(
                 f"content/outside/{lang}.yaml",
@@ -115,9 +118,16 @@ def _check_outside(content: ContentSet) -> list[Problem]:
         words_out = outside.get(entry.lang)
         if not words_out:
             continue
+        lang = entry.lang
         for phrase in (*entry.questions, *entry.keywords):
-            ws = _folded_words(phrase)
-            if words_out.isdisjoint(ws):
+            raw = phrasing_words(phrase)
+            ws = [fold_diacritics(word) for word in raw]
+            # As the matcher reads them: as written, or by their stem ("kasu" is "kasum").
+            off = [
+                w in words_out or term(lang, stemmers.stem(r, lang)) in words_out
+                for r, w in zip(raw, ws, strict=True)
+            ]
+            if not any(off):
                 continue
             covered = {
                 i + k
@@ -126,7 +136,7 @@ def _check_outside(content: ContentSet) -> list[Problem]:
                 if ws[i : i + len(member)] == member
                 for k in range(len(member))
             }
-            listed = sorted({w for i, w in enumerate(ws) if w in words_out and i not in covered})
+            listed = sorted({w for i, w in enumerate(ws) if off[i] and i not in covered})
             if listed:
                 problems.append(
                     Problem(

@@ -49,6 +49,21 @@ MAX_ENDING = 4
 """How many letters of ending a typed stem may have beyond what it shares with a known one."""
 
 
+OUTSIDE_STEM = 5
+"""The shortest stem by which a listed off-topic word also catches its other forms: a shorter
+one is shared by unrelated words too often ("паром", a ferry, and "пару", a couple, are both
+"пар"), so such a word counts only as written."""
+
+
+def outside_terms(listed: Iterable[str], lang: str, stemmers: Stemmers) -> set[str]:
+    """What marks a word as off-topic in `lang`: each listed word folded, and as `lang:stem`
+    when its stem is long enough (`OUTSIDE_STEM`). Items of several words are left out (`bot
+    content check` reports them)."""
+    folded, _ = single_words(listed)
+    stems = (stemmers.stem(word, lang) for word in folded)
+    return folded | {term(lang, stem) for stem in stems if len(stem) >= OUTSIDE_STEM}
+
+
 def is_stopword(folded: str, lang: str) -> bool:
     """Whether a folded word is a stopword of `lang` (Cyrillic words are judged as Russian).
 
@@ -181,7 +196,7 @@ class Index:
 _STEMMERS: list[Stemmers] = []
 
 
-def _shared_stemmers() -> Stemmers:
+def shared_stemmers() -> Stemmers:
     """The stemmers every index built without its own shares (made on first use)."""
     if not _STEMMERS:
         _STEMMERS.append(Stemmers())
@@ -200,7 +215,7 @@ def build_index(
     Without `stemmers`, the process-wide ones are used: their cache of stems (a pure function of
     word and language) then survives content reloads, which makes a reload much faster.
     """
-    stemmers = stemmers or _shared_stemmers()
+    stemmers = stemmers or shared_stemmers()
     maps: dict[str, SynonymMap] = {}
     members: dict[str, list[list[str]]] = defaultdict(list)
     for lang in (*LANGUAGES, *synonyms):
@@ -222,8 +237,7 @@ def build_index(
     raw = [(key, lang, index.analyse(phrase, lang, seen)) for key, lang, phrase in texts]
     index.spelling = Spelling(texts)
     for lang, listed in (outside or {}).items():
-        folded, _ = single_words(listed)  # `bot content check` reports the others
-        index.outside[lang] = folded | {term(lang, stemmers.stem(w, lang)) for w in folded}
+        index.outside[lang] = outside_terms(listed, lang, stemmers)
 
     merged = _endings(raw, maps)
     raw = [(key, lang, [(merged.get(t, t), w) for t, w in terms]) for key, lang, terms in raw]

@@ -109,6 +109,10 @@ class Thresholds:
     long_scale: float = 2.0
     evidence: float = 0.56
     lone_term: float = 0.8
+    outside: float = 0.85
+    """What each word of a topic Sild has no answer for (`content/outside/`) multiplies every
+    score by. Counting it as one more unknown word was not enough: in a message of several words
+    an unknown word weighs little, and a message about a vet or a ferry still reached an entry."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +126,8 @@ class Term:
     """For an unknown word: how much it counts against every key (less for a generic word)."""
     focus: float = 1.0
     """How much more the word counts for being in the sentence that asks the question."""
+    outside: bool = False
+    """Whether the word belongs to a topic Sild has no answer for (it is also unknown)."""
 
 
 def _order(lang: str) -> tuple[str, ...]:
@@ -341,7 +347,7 @@ class _Resolver:
         if outside and (form in outside or term(self.lang, own[i]) in outside):
             # A word of a topic Sild has no answer for ("car", "собака") is unknown, whatever
             # else the content uses it for: weighing it more measured no better.
-            return [Term(word, None, 0.0)], 1
+            return [Term(word, None, 0.0, outside=True)], 1
         sure = self.known(word, form)
         if sure is not None:
             return [Term(word, sure[0], sure[1])], 1
@@ -543,6 +549,9 @@ def match(index: Index, text: str, lang: str, thresholds: Thresholds) -> MatchRe
     langs = {lang, *(t.term.lstrip("~").partition(":")[0] for t in terms if t.term)}
     ws = [word for sentence in sentences for word in sentence]
     scores = blend_spelling(index, ws, langs, score(index, terms, thresholds), thresholds)
+    off_topic = sum(1 for t in terms if t.outside)
+    if off_topic:
+        scores = {key: value * thresholds.outside**off_topic for key, value in scores.items()}
     ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:5]
     candidates = tuple(Candidate(key, round(value, 1)) for key, value in ranked)
     if not candidates or candidates[0].score < thresholds.suggest:

@@ -149,6 +149,17 @@ def test_outside_words_warn_where_an_entry_uses_them(tmp_path: Path) -> None:
     assert any("'sim-card' is several words to the matcher (sim, card)" in m for m in messages)
 
 
+def test_outside_words_warn_where_an_entry_uses_another_form_of_them(tmp_path: Path) -> None:
+    """The matcher takes a listed word's other forms by its stem: "helplines" for "helpline"."""
+    root = tmp_path / "content"
+    for lang in ("et", "fi", "ru", "en"):
+        _write(root, lang, "a.md", GOOD)
+    (root / "outside").mkdir()
+    (root / "outside" / "en.yaml").write_text("- helplines\n", encoding="utf-8")
+    messages = [str(p) for p in check(load(root), date(2026, 11, 23))]
+    assert any("'medical helpline' uses helpline," in m for m in messages)
+
+
 def test_every_phone_number_traces_to_a_listed_source(tmp_path: Path) -> None:
     root = tmp_path / "content"
     unlisted = GOOD.replace("Call 1220.", "Call **1220** or 09 1234 5678 (300 days, 2025).")

@@ -306,3 +306,28 @@ def test_an_outside_item_of_several_words_is_not_used() -> None:
     # Not "sim" and "kortti" separately: "kortti" is a word the Kela card entry needs.
     assert index.outside["fi"] >= {"koira"} and "kortti" not in index.outside["fi"]
     assert match(index, "kela kortti hukassa", "fi", Thresholds()).decision == "answer"
+
+
+def test_an_outside_word_catches_its_forms_only_by_a_long_enough_stem() -> None:
+    entries = [_entry("jobs-unemployment-benefit", "ru", "пособие по безработице", "пособие")]
+    index = build_index(entries, {}, {}, {"ru": ["паром", "котенка"]})
+    # "паром" (a ferry) stems to "пар", as "пару" (a couple of) does: only the word itself.
+    assert "паром" in index.outside["ru"] and "ru:пар" not in index.outside["ru"]
+    couple = [t for t in resolve(index, "пару дней", "ru", 82.0) if t.word == "пару"]
+    assert couple and not couple[0].outside
+    # A long stem catches the other forms ("котенку" for "котенка").
+    kitten = [t for t in resolve(index, "котенку нужны прививки", "ru", 82.0)]
+    assert kitten[0].outside
+
+
+def test_every_off_topic_word_lowers_every_score() -> None:
+    entries = [_entry("jobs-tax", "en", "how do i pay taxes", "tax card", "income tax")]
+    index = build_index(entries, {}, {}, {"en": ["germany"]})
+    plain = match(index, "how do i pay taxes in finland", "en", Thresholds())
+    foreign = match(index, "how do i pay taxes in germany", "en", Thresholds())
+    assert plain.best is not None and foreign.best is not None
+    unknown = match(index, "how do i pay taxes in sweden", "en", Thresholds())  # not listed
+    assert unknown.best is not None
+    assert foreign.best.score == round(0.85 * unknown.best.score, 1)
+    neutral = match(index, "how do i pay taxes in germany", "en", Thresholds(outside=1.0))
+    assert neutral.best is not None and neutral.best.score == unknown.best.score

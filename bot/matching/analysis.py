@@ -65,6 +65,10 @@ def is_cyrillic(word: str) -> bool:
     """Whether a word is written in Cyrillic letters (judged by its first letter)."""
     for ch in word:
         if ch.isalpha():
+            if ch < "\u0400":  # Latin, Greek and everything else before the Cyrillic block
+                return False
+            if ch <= "\u052f":  # Cyrillic and Cyrillic Supplement
+                return True
             return "CYRILLIC" in unicodedata.name(ch, "")
     return False
 

@@ -24,7 +24,6 @@ close), and saying no honestly.
 
 from __future__ import annotations
 
-import dataclasses
 import heapq
 import re
 from collections import defaultdict
@@ -315,24 +314,23 @@ class _Resolver:
         return found
 
     def at(
-        self, ws: list[str], folded: list[str], own: list[str], i: int
+        self, ws: list[str], folded: list[str], own: list[str], stop: list[bool], i: int
     ) -> tuple[list[Term], int]:
         """The terms of the words from `i` on, and how many words they took (`folded` and `own`
-        are the words folded, and stemmed in the person's language)."""
+        are the words folded, and stemmed in the person's language; `stop` says which are
+        stopwords)."""
         found = self.phrase(folded, own, i)
         if found is not None:
             canonical, size = found
             terms = [Term(" ".join(ws[i : i + size]), canonical, 1.0)]
             for j in range(i, i + size):
-                if not is_stopword(folded[j], self.lang):
+                if not stop[j]:
                     part = self.exact(ws[j], folded[j]) or self.ending(ws[j])
                     if part is not None:
                         terms.append(Term(ws[j], part, 1.0))
             return terms, size
         word, form = ws[i], folded[i]
-        if i + 1 < len(ws) and not (
-            is_stopword(form, self.lang) or is_stopword(folded[i + 1], self.lang)
-        ):
+        if i + 1 < len(ws) and not (stop[i] or stop[i + 1]):
             # Two words the content writes as one ("pere arst", "cv keskus", "kela kortti"),
             # unless one is a little word of the person's language ("is a" is not "isä").
             joined = form + folded[i + 1]
@@ -341,7 +339,7 @@ class _Resolver:
                     known = self.index.forms.get(lang, {}).get(joined)
                     if known is not None:
                         return [Term(f"{word} {ws[i + 1]}", known, 1.0)], 2
-        if is_stopword(form, self.lang):
+        if stop[i]:
             return [], 1
         outside = self.index.outside.get(self.lang)
         if outside and (form in outside or term(self.lang, own[i]) in outside):
@@ -427,10 +425,15 @@ def resolve(
         focus = FOCUS if len(sentences) > 1 and number == len(sentences) - 1 else 1.0
         folded = [fold_diacritics(w) for w in ws]
         own = [resolver.stem(w, lang) for w in ws]
+        stop = [is_stopword(form, lang) for form in folded]
         i = 0
         while i < len(ws):
-            found, size = resolver.at(ws, folded, own, i)
-            terms.extend(dataclasses.replace(t, focus=focus) if focus != 1.0 else t for t in found)
+            found, size = resolver.at(ws, folded, own, stop, i)
+            if focus != 1.0:
+                found = [
+                    Term(t.word, t.term, t.similarity, t.weight, focus, t.outside) for t in found
+                ]
+            terms.extend(found)
             i += size
     return terms
 
@@ -474,10 +477,11 @@ def score(index: Index, terms: list[Term], thresholds: Thresholds) -> dict[str, 
     share = thresholds.coverage_share
     scores: dict[str, float] = {}
     phrasing_weight = index.phrasing_weight
+    postings = [(index.key_postings.get(known, {}), w) for known, w in weights.items()]
     for key in heapq.nlargest(CLOSE_LOOK, coverage, key=coverage.__getitem__):
         overlap: dict[int, float] = defaultdict(float)
-        for known, w in weights.items():
-            for position in index.key_postings.get(known, {}).get(key, ()):
+        for by_key, w in postings:
+            for position in by_key.get(key, ()):
                 overlap[position] += w
         close = 0.0
         best = -1

@@ -48,7 +48,8 @@ def tokens(text: str) -> list[str]:
     """
     found: list[str] = []
     for token in _TOKEN.findall(_DOMAIN.sub(r"\1\2", text)):
-        token = _APOSTROPHES.sub("", token)
+        if "'" in token or "’" in token or "ʼ" in token:
+            token = _APOSTROPHES.sub("", token)
         if ":" in token:
             ending = _COLON_ENDING.match(token)
             found.extend([ending.group(1)] if ending else token.split(":"))

@@ -42,3 +42,17 @@ async def test_a_task_that_will_not_stop_does_not_hold_up_the_exit() -> None:
     assert not task.done()
     release.set()
     await task
+
+
+def test_settling_the_heap_takes_start_up_objects_out_of_collections() -> None:
+    import gc
+
+    from bot.runner import settle_heap
+
+    index = [{"term": n} for n in range(1000)]  # stands for the content index
+    try:
+        settle_heap()
+        assert gc.get_freeze_count() >= len(index)
+        assert not any(obj is index for obj in gc.get_objects())  # no longer walked
+    finally:
+        gc.unfreeze()

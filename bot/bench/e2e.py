@@ -193,6 +193,7 @@ async def _with_sild(
 
     from bot.app import build_app
     from bot.core.ports import UserProfile
+    from bot.runner import settle_heap
     from bot.settings import Settings
     from bot.transports.telegram import TelegramTransport
 
@@ -238,6 +239,7 @@ async def _with_sild(
                     country=COUNTRIES[number % len(COUNTRIES)],
                 )
             )
+        settle_heap()  # as `bot run` does before it starts the transports
         transport = TelegramTransport(app, rate_limiter=Unlimited())
         polling = Polling(
             int(transport.application.update_processor.max_concurrent_updates),

@@ -5,7 +5,8 @@
 all content and building the index; the time to do that (`LiveLibrary`, as `bot run` starts it:
 load, check, index), split into its steps; and the time a content reload takes once a file
 changed. The content is copied to a temporary folder first, so touching a file for the reload
-leaves the real content alone. `measure_memory` runs it and returns the object.
+leaves the real content alone. `measure_memory` runs it (several times, one after another, in
+a full run) and returns the object.
 
 Only the standard library is imported at module level: the process measures Sild, not the
 benchmark's own tools.
@@ -93,8 +94,20 @@ def measure_here(root: Path) -> dict[str, Any]:
     }
 
 
-def measure_memory(root: Path) -> dict[str, Any]:
-    """Run `measure_here` in a fresh interpreter and return its figures."""
+def measure_memory(root: Path, runs: int = 1) -> dict[str, Any]:
+    """Run `measure_here` in `runs` fresh interpreters, one after another; return the run with
+    the fastest load and index, with the highest peak RSS of all runs (a busy neighbour only
+    ever slows a start down, while memory does not depend on it)."""
+    results = [_measure_fresh(root) for _ in range(max(1, runs))]
+    best = dict(min(results, key=lambda figures: float(figures["load_and_index_s"])))
+    best["peak_rss_mb"] = max(float(figures["peak_rss_mb"]) for figures in results)
+    best["runs"] = len(results)
+    best["load_and_index_s_each"] = [figures["load_and_index_s"] for figures in results]
+    return best
+
+
+def _measure_fresh(root: Path) -> dict[str, Any]:
+    """`measure_here` in a fresh interpreter."""
     done = subprocess.run(
         [sys.executable, "-m", "bot.bench.memory", str(root)],
         capture_output=True,

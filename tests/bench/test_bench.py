@@ -206,3 +206,21 @@ def test_scripts_give_every_user_their_own_language_and_messages() -> None:
     assert [lang for lang, _ in plays] == ["et", "fi", "ru", "en", "et"]
     assert all(len(texts) == 3 for _, texts in plays)
     assert plays[3][1] == ["hi", "hello", "hi"]
+
+
+def test_memory_keeps_the_fastest_start_and_the_highest_peak(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import bot.bench.memory as memory
+
+    runs = iter(
+        [
+            {"load_and_index_s": 1.4, "peak_rss_mb": 101.0, "reload_s": 0.9},
+            {"load_and_index_s": 0.9, "peak_rss_mb": 100.0, "reload_s": 0.7},
+            {"load_and_index_s": 1.1, "peak_rss_mb": 103.0, "reload_s": 0.8},
+        ]
+    )
+    monkeypatch.setattr(memory, "_measure_fresh", lambda root: next(runs))
+    best = memory.measure_memory(CONTENT, runs=3)
+    assert (best["load_and_index_s"], best["reload_s"], best["peak_rss_mb"]) == (0.9, 0.7, 103.0)
+    assert best["runs"] == 3 and best["load_and_index_s_each"] == [1.4, 0.9, 1.1]

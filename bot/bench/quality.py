@@ -34,9 +34,9 @@ def question_sets(root: Path = PROJECT_ROOT) -> tuple[dict[str, Path], list[str]
     """The labelled sets to measure on, and a note for each one that is missing.
 
     `dev`: the shared sample (`../shared/eval/dev.jsonl` beside the project, as in CI);
-    `wider`, `fresh` and `probe`: the project's own sets, written without the content in view,
-    whose misses the content was later improved on; `holdout` and `holdout2`: unseen sets, never
-    used to change Sild (see `tests/eval/README.md`).
+    `wider`, `fresh`, `probe` and `probe2`: the project's own sets, written without the content
+    in view, whose misses the content was later improved on; `holdout`, `holdout2` and
+    `holdout3`: sets never used to change Sild (see `tests/eval/README.md`).
     """
     own = root / "tests" / "eval"
     candidates = {
@@ -44,8 +44,10 @@ def question_sets(root: Path = PROJECT_ROOT) -> tuple[dict[str, Path], list[str]
         "wider": own / "wider.jsonl",
         "fresh": own / "fresh.jsonl",
         "probe": own / "probe.jsonl",
+        "probe2": own / "probe2.jsonl",
         "holdout": own / "holdout.jsonl",
         "holdout2": own / "holdout2.jsonl",
+        "holdout3": own / "holdout3.jsonl",
     }
     found = {name: path for name, path in candidates.items() if path.is_file()}
     notes = [

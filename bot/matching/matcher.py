@@ -344,7 +344,7 @@ class _Resolver:
         outside = self.index.outside.get(self.lang)
         if outside and (form in outside or term(self.lang, own[i]) in outside):
             # A word of a topic Sild has no answer for ("car", "собака") is unknown, whatever
-            # else the content uses it for: weighing it more measured no better.
+            # else the content uses it for, and lowers every score (`Thresholds.outside`).
             return [Term(word, None, 0.0, outside=True)], 1
         sure = self.known(word, form)
         if sure is not None:

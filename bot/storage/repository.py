@@ -19,7 +19,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    Connection,
     Engine,
     and_,
     bindparam,
@@ -380,7 +379,6 @@ def _load_turn(engine: Engine, parameters: dict[str, Any]) -> tuple[Any, ...]:
 
 def _write(engine: Engine, writes: Sequence[tuple[Upsert, dict[str, Any]]]) -> None:
     """Run the statements in one transaction on a synchronous engine (the database thread)."""
-    connection: Connection
     with engine.begin() as connection:
         for statement, parameters in writes:
             connection.execute(statement, parameters)

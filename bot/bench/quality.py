@@ -35,9 +35,10 @@ def question_sets(root: Path = PROJECT_ROOT) -> tuple[dict[str, Path], list[str]
 
     `dev`: the shared sample (`../shared/eval/dev.jsonl` beside the project, as in CI); `wider`:
     the project's own wider set, written without the content in view (its misses were later
-    taught); `holdout`, `holdout2` and `holdout3`: sets never used to change Sild (see
-    `tests/eval/README.md`). The other development sets there (`fresh`, `probe`, `probe2`) are
-    left to `bot eval`: with them the run would take twice as long and say nothing more.
+    taught); `holdout4`: the set never used to change Sild, and `holdout` to `holdout3`, earlier
+    unseen sets since retired (see `tests/eval/README.md`). The other development sets there
+    (`fresh`, `probe`, `probe2`) are left to `bot eval`: with them the run would take twice as
+    long and say nothing more.
     """
     own = root / "tests" / "eval"
     candidates = {
@@ -46,6 +47,7 @@ def question_sets(root: Path = PROJECT_ROOT) -> tuple[dict[str, Path], list[str]
         "holdout": own / "holdout.jsonl",
         "holdout2": own / "holdout2.jsonl",
         "holdout3": own / "holdout3.jsonl",
+        "holdout4": own / "holdout4.jsonl",
     }
     found = {name: path for name, path in candidates.items() if path.is_file()}
     notes = [

@@ -251,11 +251,16 @@ def _ask(settings: Settings, text: str, lang: str, country: str | None, as_json:
     summary = describe(result)
     if as_json:
         print(
-            json.dumps({k: summary[k] for k in ("id", "score", "candidates")}, ensure_ascii=False)
+            json.dumps(
+                {k: summary[k] for k in ("id", "score", "candidates", "related")},
+                ensure_ascii=False,
+            )
         )
         return 0
     if summary["id"] is None:
         print("No answer (Sild would offer a person).")
+        if summary["related"]:
+            print(f"Related topics offered: {', '.join(summary['related'])}")
     else:
         verb = "Answer" if result.decision == "answer" else "Did you mean"
         print(f"{verb}: {summary['id']} (score {summary['score']})")

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     match_suggest: float = Field(default=_DEFAULTS.suggest, ge=0, le=100)
     match_margin: float = Field(default=_DEFAULTS.margin, ge=0, le=100)
     match_fuzzy: float = Field(default=_DEFAULTS.fuzzy, ge=0, le=100)
+    match_related: float = Field(default=_DEFAULTS.related, ge=0, le=100)
 
     telegram_token: SecretStr | None = None
     telegram_base_url: str | None = None
@@ -112,6 +113,7 @@ class Settings(BaseSettings):
             suggest=self.match_suggest,
             margin=self.match_margin,
             fuzzy=self.match_fuzzy,
+            related=self.match_related,
         )
 
     @property

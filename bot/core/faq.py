@@ -86,14 +86,16 @@ class MatchResult:
     """What the matcher made of a question.
 
     `decision` is `answer` (confident: `best` is it), `suggest` (show `candidates` as "did you
-    mean"), or `none` (no honest answer). `language` is set for the language intent when the person
-    named the language they want.
+    mean"), or `none` (no honest answer). With `none`, `related` holds the entries that came
+    close enough to offer as topics under the honest no. `language` is set for the language
+    intent when the person named the language they want.
     """
 
     decision: str
     candidates: tuple[Candidate, ...] = ()
     language: str | None = None
     truncated: bool = False
+    related: tuple[Candidate, ...] = ()
 
     @property
     def best(self) -> Candidate | None:

@@ -91,6 +91,10 @@ CLOSE_LOOK = 8
 one."""
 
 
+RELATED = 3
+"""At most this many related topics under the honest no (as many as "did you mean" offers)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Thresholds:
     """The scores that decide what Sild does with a match (all 0–100), and the scoring knobs."""
@@ -108,6 +112,10 @@ class Thresholds:
     long_scale: float = 2.0
     evidence: float = 0.56
     lone_term: float = 0.8
+    related: float = 30.0
+    """Under the honest no, entries scoring at least this are offered as related topics: most
+    questions Sild refuses by a small margin are in scope, and the right entry is then among
+    them."""
     outside: float = 0.85
     """What each word of a topic Sild has no answer for (`content/outside/`) multiplies every
     score by. Counting it as one more unknown word was not enough: in a message of several words
@@ -559,7 +567,12 @@ def match(index: Index, text: str, lang: str, thresholds: Thresholds) -> MatchRe
     ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:5]
     candidates = tuple(Candidate(key, round(value, 1)) for key, value in ranked)
     if not candidates or candidates[0].score < thresholds.suggest:
-        return MatchResult("none", candidates, truncated=truncated)
+        related = tuple(
+            c
+            for c in candidates
+            if c.score >= thresholds.related and not c.id.startswith("intent:")
+        )[:RELATED]
+        return MatchResult("none", candidates, truncated=truncated, related=related)
     best = candidates[0]
     close = [c for c in candidates[1:] if best.score - c.score < thresholds.margin]
     language = wanted_language(text) if best.id == Intent.LANGUAGE.key else None

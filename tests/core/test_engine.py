@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from bot.core.engine import Engine
 from bot.core.messages import Platform
 from bot.i18n import translations
 from bot.knowledge import Library
+from bot.matching.matcher import Thresholds
 from bot.storage.repository import SqlStore
 from tests.chat import Person
 
@@ -104,6 +107,24 @@ async def test_no_match_is_honest_and_remembered_without_the_person(
     assert person.actions() == ["human", "menu"]
     rows = await store.unanswered()
     assert [(text, lang, count) for text, lang, count, _ in rows] == [("qwzx vbnm plkj", "en", 1)]
+
+
+async def test_a_refusal_offers_close_topics_before_a_person(
+    store: SqlStore, library: Library
+) -> None:
+    # Every question refused, as if none had scored high enough: the entries that came close are
+    # offered as topics, and a person and the menu stay there.
+    strict = copy.copy(library)
+    strict.thresholds = Thresholds(answer=100.1, suggest=100.1)
+    person = Person(Engine(store, lambda: strict, translations))
+    await person.onboard("en", "FI")
+    await person.says("how do I find a family doctor")
+    assert "do not know" in person.text() and "one of these topics" in person.text()
+    assert "faq:health-find-doctor" in person.actions()
+    assert person.actions()[-2:] == ["human", "menu"]
+    await person.presses("faq:health-find-doctor")
+    assert person.text().startswith("**")
+    assert len(await store.unanswered()) == 1
 
 
 async def test_feedback_is_counted(engine: Engine, store: SqlStore) -> None:

@@ -56,6 +56,32 @@ def test_out_of_scope_is_refused(small) -> None:  # type: ignore[no-untyped-def]
     assert result.decision == "none"
 
 
+def test_a_refusal_offers_the_entries_that_came_close(small) -> None:  # type: ignore[no-untyped-def]
+    strict = Thresholds(answer=100.1, suggest=100.1, related=30)
+    result = match(small, "nurse phone line", "en", strict)
+    assert result.decision == "none"
+    assert [c.id for c in result.related] == ["health-helpline"]
+    assert match(small, "what is the weather tomorrow", "en", strict).related == ()
+    # Neither answers nor "did you mean" carry related topics: they show their candidates.
+    assert match(small, "nurse phone line", "en", Thresholds()).related == ()
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    text=st.text(alphabet=st.sampled_from("nurse phone line job lost hello register"), max_size=40),
+    related=st.floats(min_value=0, max_value=100),
+)
+def test_related_topics_are_close_entries_only(small, text: str, related: float) -> None:  # type: ignore[no-untyped-def]
+    result = match(small, text, "en", Thresholds(answer=100.1, suggest=100.1, related=related))
+    assert len(result.related) <= 3
+    for candidate in result.related:
+        assert candidate in result.candidates
+        assert candidate.score >= related
+        assert not candidate.id.startswith("intent:")
+
+
 def test_greeting_intent(small) -> None:  # type: ignore[no-untyped-def]
     assert match(small, "Hello!", "en", Thresholds()).best.id == Intent.GREETING.key  # type: ignore[union-attr]
 

@@ -1,17 +1,19 @@
 """Questions and answers: a typed question is matched, then answered, clarified or handed on.
 
 A confident match is answered; a close call becomes "did you mean" with up to three buttons; no
-match is said honestly, with a person offered and the question kept (without who asked) for the
-editors. Every answer offers Helpful / Not helpful and the way back to the menu.
+match is said honestly, with a person offered, the entries that came close offered as topics to
+try, and the question kept (without who asked) for the editors. Every answer offers Helpful / Not
+helpful and the way back to the menu.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from bot.core import actions, texts
-from bot.core.faq import Intent, MatchResult
+from bot.core.faq import Candidate, Intent, MatchResult
 from bot.core.flows import menu
 from bot.core.messages import Button
 from bot.core.personal import mask_personal
@@ -95,7 +97,7 @@ async def answer_question(turn: Turn, text: str) -> Intent | None:
     if result.decision == "suggest":
         suggest(turn, result)
         return None
-    no_match(turn)
+    no_match(turn, result.related)
     await remember_unanswered(turn, text)
     return None
 
@@ -130,21 +132,27 @@ def _candidate_button(turn: Turn, candidate_id: str) -> Button | None:
     return Button(entry.title, actions.faq(entry.id)) if entry else None
 
 
-def no_match(turn: Turn) -> None:
-    """Say honestly that Sild does not know, and offer a person or the menu."""
+def no_match(turn: Turn, related: Sequence[Candidate] = ()) -> None:
+    """Say honestly that Sild does not know, and offer a person or the menu.
+
+    Entries that came close (`MatchResult.related`) go first as topics to try: a question Sild
+    refuses by a small margin is most often in scope, worded in a way no entry foresaw.
+    """
     t = turn.t
-    turn.go("menu")
-    turn.say(
-        t.gettext(
+    rows = [[button] for c in related if (button := _candidate_button(turn, c.id)) is not None]
+    if rows:
+        text = t.gettext(
+            "Sorry, I do not know the answer to that yet. Perhaps one of these topics helps? "
+            "Or shall I ask a person?"
+        )
+    else:
+        text = t.gettext(
             "Sorry, I do not know the answer to that yet. "
             "Shall I ask a person? You can also choose a topic from the menu."
-        ),
-        [
-            [Button(texts.talk_to_person(t), "human")],
-            [Button(texts.back_to_menu(t), "menu")],
-        ],
-        from_content=True,
-    )
+        )
+    rows += [[Button(texts.talk_to_person(t), "human")], [Button(texts.back_to_menu(t), "menu")]]
+    turn.go("menu")
+    turn.say(text, rows, from_content=True)
 
 
 async def remember_unanswered(turn: Turn, text: str) -> None:

@@ -19,7 +19,8 @@ def test_ask_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert result["id"] == "jobs-tax"
     assert 0 <= result["score"] <= 100
     assert result["candidates"][0] == {"id": "jobs-tax", "score": result["score"]}
-    assert set(result) == {"id", "score", "candidates"}
+    assert set(result) == {"id", "score", "candidates", "related"}
+    assert result["related"] == []  # offered only under an honest no
 
 
 def test_ask_json_out_of_scope(capsys: pytest.CaptureFixture[str]) -> None:

@@ -44,10 +44,12 @@ from bot.storage.models import (
     User,
     utcnow,
 )
-from bot.storage.sqlite import DatabaseThread
+from bot.storage.sqlite import Batch, DatabaseThread, Outcomes
 
 Upsert = sqlite.Insert | postgresql.Insert
 """An `INSERT ... ON CONFLICT DO UPDATE` of either dialect."""
+Writes = Sequence[tuple[Upsert, dict[str, Any]]]
+"""One turn's statements and their parameters, written in one transaction."""
 
 _INSERTS: dict[str, Callable[[Any], Upsert]] = {
     "sqlite": sqlite.insert,
@@ -107,6 +109,22 @@ def _save_user_statement(insert: Callable[[Any], Upsert]) -> Upsert:
     )
 
 
+def _count_unanswered_statement(insert: Callable[[Any], Upsert]) -> Upsert:
+    """Count one more asking of an unanswered question, from the parameters `normalised`,
+    `language` and `now`."""
+    statement = insert(UnansweredQuestion).values(
+        normalised=bindparam("normalised"),
+        language=bindparam("language"),
+        count=1,
+        first_seen=bindparam("now"),
+        last_seen=bindparam("now"),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["normalised", "language"],
+        set_={"count": UnansweredQuestion.count + 1, "last_seen": statement.excluded.last_seen},
+    )
+
+
 def _save_conversation_statement(insert: Callable[[Any], Upsert]) -> Upsert:
     """Create or update a conversation from the parameters `platform`, `chat_id`, `state`,
     `data`, `updated` and `user_id` (a NULL `user_id` keeps the one stored)."""
@@ -144,11 +162,16 @@ class SqlStore:
         # Built once: building a statement costs more than running it on SQLite.
         self._save_user_sql = _save_user_statement(self._insert)
         self._save_conversation_sql = _save_conversation_statement(self._insert)
+        self._count_unanswered_sql = _count_unanswered_statement(self._insert)
         self._thread: DatabaseThread | None = None
         if dialect == "sqlite":
             self._thread = DatabaseThread(
                 engine.url, hide_parameters=engine.sync_engine.hide_parameters
             )
+            self._load_batch: Batch[dict[str, Any], tuple[Any, ...]] = self._thread.batch(
+                _load_turns
+            )
+            self._write_batch: Batch[Writes, None] = self._thread.batch(_write_each)
 
     async def close(self) -> None:
         """Close every pooled connection."""
@@ -260,7 +283,7 @@ class SqlStore:
             "chat_id": chat.chat_id,
         }
         if self._thread is not None:
-            row = await self._thread.run(lambda engine: _load_turn(engine, parameters))
+            row = await self._load_batch(parameters)
         else:
             async with self.engine.connect() as connection:
                 row = tuple((await connection.execute(LOAD_TURN, parameters)).one())
@@ -277,8 +300,13 @@ class SqlStore:
         writes = [(self._save_conversation_sql, _conversation_parameters(conversation))]
         if user is not None:
             writes.insert(0, (self._save_user_sql, _user_parameters(user)))
+        await self._write_together(writes)
+
+    async def _write_together(self, writes: Writes) -> None:
+        """Run the statements in one transaction: on SQLite, on the database thread, together
+        with the other writes that are waiting (each keeps its own outcome)."""
         if self._thread is not None:
-            await self._thread.run(lambda engine: _write(engine, writes))
+            await self._write_batch(writes)
             return
         async with self.engine.begin() as connection:
             for statement, parameters in writes:
@@ -286,23 +314,12 @@ class SqlStore:
 
     async def record_unanswered(self, normalised: str, language: str) -> None:
         """Count an unanswered question; phone numbers and identity codes in it are masked."""
-        normalised = mask_personal(normalised)[:500]
-        now = utcnow()
-        async with self.engine.begin() as connection:
-            await connection.execute(
-                self._upsert(
-                    UnansweredQuestion,
-                    ("normalised", "language"),
-                    {
-                        "normalised": normalised,
-                        "language": language,
-                        "count": 1,
-                        "first_seen": now,
-                        "last_seen": now,
-                    },
-                    {"count": UnansweredQuestion.count + 1, "last_seen": now},
-                )
-            )
+        parameters = {
+            "normalised": mask_personal(normalised)[:500],
+            "language": language,
+            "now": utcnow(),
+        }
+        await self._write_together([(self._count_unanswered_sql, parameters)])
 
     async def record_feedback(self, entry_id: str, language: str, helpful: bool) -> None:
         """Store one vote on an answer."""
@@ -371,14 +388,39 @@ def _conversation_parameters(conversation: Conversation) -> dict[str, Any]:
     }
 
 
-def _load_turn(engine: Engine, parameters: dict[str, Any]) -> tuple[Any, ...]:
-    """`LOAD_TURN` on a synchronous engine (the SQLite database thread)."""
+def _load_turns(engine: Engine, batch: Sequence[dict[str, Any]]) -> Outcomes:
+    """`LOAD_TURN` for each of a batch, on one connection (the SQLite database thread)."""
+    outcomes: Outcomes = []
     with engine.connect() as connection:
-        return tuple(connection.execute(LOAD_TURN, parameters).one())
+        for parameters in batch:
+            try:
+                outcomes.append(tuple(connection.execute(LOAD_TURN, parameters).one()))
+            except Exception as error:
+                outcomes.append(error)
+    return outcomes
 
 
-def _write(engine: Engine, writes: Sequence[tuple[Upsert, dict[str, Any]]]) -> None:
-    """Run the statements in one transaction on a synchronous engine (the database thread)."""
+def _write_each(engine: Engine, batch: Sequence[Writes]) -> Outcomes:
+    """Every caller's writes in one transaction (the SQLite database thread); if that fails,
+    each caller's in a transaction of its own, so that one bad write fails only its own."""
+    try:
+        _write(engine, [write for writes in batch for write in writes])
+        return [None] * len(batch)
+    except Exception:
+        if len(batch) == 1:
+            raise
+    outcomes: Outcomes = []
+    for writes in batch:
+        try:
+            _write(engine, writes)
+            outcomes.append(None)
+        except Exception as error:
+            outcomes.append(error)
+    return outcomes
+
+
+def _write(engine: Engine, writes: Writes) -> None:
+    """Run the statements in one transaction on a synchronous engine."""
     with engine.begin() as connection:
         for statement, parameters in writes:
             connection.execute(statement, parameters)

@@ -162,7 +162,14 @@ def test_a_tiny_bench_reports_every_documented_key(tmp_path: Path) -> None:
     quality = results["quality"]["sets"]["tiny"]["matchers"]
     assert set(quality) == {"sild", "rapidfuzz", "bm25"}
     assert set(quality["sild"]) == {"et", "fi", "ru", "en", "all"}
-    assert set(quality["sild"]["en"]) == {"questions", "top1", "top3", "out_of_scope", "rejected"}
+    assert set(quality["sild"]["en"]) == {
+        "questions",
+        "top1",
+        "top3",
+        "top3_answered",
+        "out_of_scope",
+        "rejected",
+    }
     assert quality["sild"]["all"]["questions"] == 4
     sizes = [row["phrasings"] for row in results["latency"]["sizes"]]
     assert 500 in sizes and 3_000 in sizes and sizes == sorted(sizes)

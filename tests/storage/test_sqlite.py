@@ -95,3 +95,76 @@ async def test_a_store_can_be_closed_and_the_file_opened_again(tmp_path: Path) -
         assert conversation.state == "menu"
     finally:
         await second.close()
+
+
+def chats(count: int) -> list[ChatRef]:
+    return [ChatRef(Platform.TELEGRAM, str(100 + number)) for number in range(count)]
+
+
+def count_trips(store: SqlStore) -> list[int]:
+    """Count the database thread's trips from now on (a list, so the count can be read later)."""
+    thread = thread_of(store)
+    trips = [0]
+    run = thread.run
+
+    async def counted(work):  # type: ignore[no-untyped-def]
+        trips[0] += 1
+        return await run(work)
+
+    thread.run = counted  # type: ignore[method-assign]
+    return trips
+
+
+async def test_turns_handled_at_once_share_trips_and_one_commit(store: SqlStore) -> None:
+    many = chats(50)
+    trips = count_trips(store)
+    loaded = await asyncio.gather(*(store.load_turn("telegram", c.chat_id, c) for c in many))
+    assert [conversation.chat for _, conversation in loaded] == many
+    await asyncio.gather(
+        *(store.save_turn(Conversation(c, f"answer:{c.chat_id}", user_id=c.chat_id)) for c in many)
+    )
+    assert trips[0] < 10  # 100 reads and writes, a handful of trips
+    for chat in many:
+        assert (await store.load_conversation(chat)).state == f"answer:{chat.chat_id}"
+
+
+async def test_one_bad_write_fails_only_its_own_turn(store: SqlStore) -> None:
+    good, bad, also_good = chats(3)
+    unstorable = Conversation(bad, "menu", {"not json": {1, 2}})  # a set has no JSON form
+    results = await asyncio.gather(
+        store.save_turn(Conversation(good, "menu")),
+        store.save_turn(unstorable),
+        store.save_turn(Conversation(also_good, "menu")),
+        return_exceptions=True,
+    )
+    assert results[0] is None and results[2] is None
+    assert isinstance(results[1], Exception)
+    assert (await store.load_conversation(good)).state == "menu"
+    assert (await store.load_conversation(also_good)).state == "menu"
+    assert (await store.load_conversation(bad)).state == Conversation(bad).state
+
+
+async def test_a_cancelled_caller_does_not_lose_or_block_the_others(store: SqlStore) -> None:
+    first, second = chats(2)
+    cancelled = asyncio.create_task(store.save_turn(Conversation(first, "menu")))
+    other = asyncio.create_task(store.save_turn(Conversation(second, "menu")))
+    await asyncio.sleep(0)
+    cancelled.cancel()
+    await other
+    assert (await store.load_conversation(second)).state == "menu"
+
+
+async def test_closing_finishes_the_writes_under_way(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'drain.db'}"
+    store = await open_store(url)
+    many = chats(20)
+    saves = [asyncio.create_task(store.save_turn(Conversation(c, "menu"))) for c in many]
+    await asyncio.sleep(0)
+    await store.close()
+    await asyncio.gather(*saves)
+    again = await open_store(url)
+    try:
+        for chat in many:
+            assert (await again.load_conversation(chat)).state == "menu"
+    finally:
+        await again.close()

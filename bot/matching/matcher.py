@@ -116,7 +116,7 @@ class Thresholds:
     """Under the honest no, entries scoring at least this are offered as related topics: most
     questions Sild refuses by a small margin are in scope, and the right entry is then among
     them."""
-    outside: float = 0.85
+    outside: float = 0.8
     """What each word of a topic Sild has no answer for (`content/outside/`) multiplies every
     score by. Counting it as one more unknown word was not enough: in a message of several words
     an unknown word weighs little, and a message about a vet or a ferry still reached an entry."""

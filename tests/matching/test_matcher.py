@@ -354,6 +354,6 @@ def test_every_off_topic_word_lowers_every_score() -> None:
     assert plain.best is not None and foreign.best is not None
     unknown = match(index, "how do i pay taxes in sweden", "en", Thresholds())  # not listed
     assert unknown.best is not None
-    assert foreign.best.score == round(0.85 * unknown.best.score, 1)
+    assert foreign.best.score == round(Thresholds().outside * unknown.best.score, 1)
     neutral = match(index, "how do i pay taxes in germany", "en", Thresholds(outside=1.0))
     assert neutral.best is not None and neutral.best.score == unknown.best.score

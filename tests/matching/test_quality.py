@@ -3,10 +3,11 @@
 The floors sit a little below what the matcher reached when they were set (see the figures in the
 comments); raise them when the matcher gets better, never lower them to make a change pass.
 
-- `tests/eval/holdout.jsonl`, `holdout2.jsonl`, `holdout3.jsonl`: written by people who never saw
-  the content, never used to change Sild: the measures of unseen questions.
-- `tests/eval/wider.jsonl`, `fresh.jsonl`, `probe.jsonl`, `probe2.jsonl`: written without the
-  content in view, then used to improve it (guards, not measures; see `tests/eval/README.md`).
+- `tests/eval/holdout4.jsonl`: written by people who never saw the content, never used to change
+  Sild: the measure of unseen questions (its floors guard against a regression there).
+- `tests/eval/wider.jsonl`, `fresh.jsonl`, `probe.jsonl`, `probe2.jsonl`, `holdout.jsonl`,
+  `holdout2.jsonl`, `holdout3.jsonl`: written without the content in view, then used to improve
+  it (guards, not measures; see `tests/eval/README.md`).
 - `shared/eval/dev.jsonl`: the project's sample set (skipped when the shared folder is absent).
 - `tests/eval/tune.jsonl`: the set the matcher was tuned on.
 """
@@ -28,29 +29,37 @@ SHARED_DEV = Path("/work/shared/eval/dev.jsonl")
 Floors = dict[str, tuple[float, float, float]]
 """Per language: the lowest acceptable top-1, top-3 and out-of-scope rejection rates."""
 
+HOLDOUT4: Floors = {
+    # reached, unseen: et 89.2 / 95.4 / 76.7, fi 89.2 / 95.4 / 83.3, ru 92.3 / 100 / 80.0,
+    # en 95.4 / 99.2 / 83.3 (130 questions, 30 out-of-scope each; top-3 with the related topics)
+    "et": (0.87, 0.93, 0.70),
+    "fi": (0.87, 0.93, 0.76),
+    "ru": (0.90, 0.97, 0.73),
+    "en": (0.93, 0.96, 0.76),
+}
 HOLDOUT: Floors = {
-    # reached: et 93.8 / 96.9 / 95.0, fi 90.0 / 92.3 / 85.0, ru 93.8 / 96.2 / 90.0,
-    # en 92.3 / 94.6 / 80.0 (130 questions and 20 out-of-scope messages per language)
-    "et": (0.91, 0.93, 0.85),
-    "fi": (0.88, 0.90, 0.70),
-    "ru": (0.89, 0.92, 0.80),
-    "en": (0.90, 0.92, 0.70),
+    # reached after its misses were taught: et 98.5 / 100 / 100, fi 100 / 100 / 95.0,
+    # ru 100 / 100 / 95.0, en 99.2 / 100 / 90.0 (130 questions, 20 out-of-scope each)
+    "et": (0.96, 0.97, 0.90),
+    "fi": (0.97, 0.97, 0.85),
+    "ru": (0.97, 0.97, 0.85),
+    "en": (0.96, 0.97, 0.80),
 }
 HOLDOUT2: Floors = {
-    # reached: et 91.5 / 93.1 / 93.3, fi 93.1 / 93.8 / 93.3, ru 91.5 / 96.9 / 86.7,
-    # en 96.9 / 98.5 / 93.3 (130 questions, 30 out-of-scope each)
-    "et": (0.89, 0.90, 0.86),
-    "fi": (0.90, 0.91, 0.86),
-    "ru": (0.89, 0.94, 0.80),
-    "en": (0.94, 0.96, 0.86),
+    # reached after its misses were taught: 100 / 100 everywhere, out-of-scope refused
+    # et 100, fi 100, ru 96.7, en 93.3 (130 questions, 30 out-of-scope each)
+    "et": (0.97, 0.97, 0.93),
+    "fi": (0.97, 0.97, 0.93),
+    "ru": (0.97, 0.97, 0.90),
+    "en": (0.97, 0.97, 0.86),
 }
 HOLDOUT3: Floors = {
-    # reached at its first measurement: et 91.5 / 93.8 / 96.7, fi 95.4 / 97.7 / 93.3,
-    # ru 90.8 / 95.4 / 90.0, en 92.3 / 96.9 / 86.7 (130 questions, 30 out-of-scope each)
-    "et": (0.89, 0.91, 0.90),
-    "fi": (0.93, 0.95, 0.86),
-    "ru": (0.88, 0.93, 0.83),
-    "en": (0.90, 0.94, 0.80),
+    # reached after its misses were taught: et 98.5 / 100 / 100, fi 98.5 / 100 / 96.7,
+    # ru 100 / 100 / 96.7, en 99.2 / 100 / 96.7 (130 questions, 30 out-of-scope each)
+    "et": (0.96, 0.97, 0.93),
+    "fi": (0.96, 0.97, 0.90),
+    "ru": (0.97, 0.97, 0.90),
+    "en": (0.96, 0.97, 0.90),
 }
 PROBE: Floors = {
     # reached after its misses were taught: et 100 / 100 / 92.5, fi 100 / 100 / 97.5,
@@ -121,6 +130,10 @@ def _check(report: Report, floors: Floors) -> None:
             if float(row[name]) < floor:
                 problems.append(f"{lang} {name} {float(row[name]):.1%} < {floor:.0%}")
     assert problems == []
+
+
+def test_unseen_holdout_set(library: Library) -> None:
+    _check(_report(library, EVAL / "holdout4.jsonl"), HOLDOUT4)
 
 
 def test_holdout_set(library: Library) -> None:

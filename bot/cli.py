@@ -356,10 +356,11 @@ async def _content_unanswered(settings: Settings, lang: str | None, review: bool
     store = await open_store(settings.effective_database_url)
     try:
         rows = await store.unanswered(lang)
+        picks = await store.related_picks(lang)
         feedback = await store.feedback_summary()
     finally:
         await store.close()
-    groups = group_unanswered(rows, library)
+    groups = group_unanswered(rows, library, picks)
     if not groups:
         print("No unanswered questions" + (f" in {lang}." if lang else "."))
     for number, group in enumerate(groups, 1):
@@ -367,8 +368,12 @@ async def _content_unanswered(settings: Settings, lang: str | None, review: bool
         print(f"{number}. [{group.language}] asked {group.count}× (last {seen})")
         for text in group.texts[:3]:
             print(f"     {text}")
+        if group.picked:
+            chosen = ", ".join(f"{entry} {n}×" for entry, n in group.picked.most_common(3))
+            print(f"   people chose instead: {chosen}")
         if group.suggestion:
-            print(f"   likely: {group.suggestion} (score {group.suggestion_score})")
+            why = "most chosen" if group.picked else f"score {group.suggestion_score}"
+            print(f"   likely: {group.suggestion} ({why})")
         if review and group.suggestion:
             entry = library.entry(group.suggestion, group.language)
             prompt = f"   add '{group.representative}' to {group.suggestion}? [y/N] "

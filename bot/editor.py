@@ -2,13 +2,16 @@
 
 `coverage` shows per topic and language what exists, which country variants, and when each was
 reviewed. `group_unanswered` gathers similar unanswered questions (never who asked) and suggests
-the entry each group most likely belongs to; `add_question` writes a question into that entry's
-Markdown file, keeping the file as the editor wrote it, and undoes the change if the file would
-no longer pass the check.
+the entry each group most likely belongs to: the topic people chose most often from those Sild
+offered under its honest no, else the matcher's best guess. `add_question` writes a question into
+that entry's Markdown file, keeping the file as the editor wrote it, and undoes the change if the
+file would no longer pass the check.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -75,6 +78,8 @@ class UnansweredGroup:
     last_seen: datetime | None = None
     suggestion: str | None = None
     suggestion_score: float = 0.0
+    picked: Counter[str] = field(default_factory=Counter)
+    """How often people chose each topic offered under the honest no to these questions."""
 
     @property
     def representative(self) -> str:
@@ -83,9 +88,16 @@ class UnansweredGroup:
 
 
 def group_unanswered(
-    rows: list[tuple[str, str, int, datetime]], library: Library | None = None
+    rows: list[tuple[str, str, int, datetime]],
+    library: Library | None = None,
+    picks: Sequence[tuple[str, str, str, int]] = (),
 ) -> list[UnansweredGroup]:
-    """Group alike questions (rows most asked first) and suggest an entry for each group."""
+    """Group alike questions (rows most asked first) and suggest an entry for each group: the
+    topic most chosen under the honest no (`picks`: question, language, entry, count), else the
+    matcher's best guess."""
+    chosen: dict[tuple[str, str], Counter[str]] = {}
+    for text, language, entry_id, count in picks:
+        chosen.setdefault((text, language), Counter())[entry_id] += count
     groups: list[UnansweredGroup] = []
     for text, language, count, last_seen in rows:
         home = next(
@@ -102,10 +114,13 @@ def group_unanswered(
             groups.append(home)
         home.texts.append(text)
         home.count += count
+        home.picked.update(chosen.get((text, language), Counter()))
         if home.last_seen is None or last_seen > home.last_seen:
             home.last_seen = last_seen
-    if library is not None:
-        for group in groups:
+    for group in groups:
+        if group.picked:
+            group.suggestion = group.picked.most_common(1)[0][0]
+        elif library is not None:
             best = library.match(group.representative, group.language, None).best
             if best is not None and not best.id.startswith("intent:"):
                 group.suggestion, group.suggestion_score = best.id, best.score

@@ -37,6 +37,20 @@ def test_alike_questions_are_grouped_and_an_entry_suggested(library: Library) ->
     assert fi.suggestion is not None
 
 
+def test_the_topic_people_chose_under_the_honest_no_comes_first(library: Library) -> None:
+    now = datetime.now(UTC)
+    rows = [("kuinka haen kela korttia", "fi", 3, now), ("kuinka haen kelakorttia", "fi", 2, now)]
+    picks = [
+        ("kuinka haen kela korttia", "fi", "health-helpline", 1),
+        ("kuinka haen kelakorttia", "fi", "health-insurance", 2),
+        ("kuinka haen kela korttia", "fi", "health-insurance", 1),
+        ("kuinka haen kela korttia", "et", "jobs-tax", 9),  # another language: not this group
+    ]
+    (group,) = group_unanswered(rows, library, picks)
+    assert group.picked == {"health-insurance": 3, "health-helpline": 1}
+    assert group.suggestion == "health-insurance"
+
+
 def test_add_question_keeps_the_file_and_rejects_bad_input(tmp_path: Path) -> None:
     root = tmp_path / "content"
     shutil.copytree(CONTENT, root)

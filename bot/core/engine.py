@@ -160,6 +160,8 @@ class Engine:
             catalogs=self._catalogs,
             events=self._events,
             facilitator=f"{platform}:{inbound.user_id}" in self._facilitators,
+            # Topics offered under the last honest no count only when chosen right after it.
+            offered=conversation.data.pop(faq.OFFERED, None),
         )
         await self._route(turn)
         if long_text and not turn.forgotten and not conversation.data.get("told_long"):
@@ -427,6 +429,7 @@ class Engine:
         elif verb == "cat":
             menu.show_category(turn, arg)
         elif verb == "faq":
+            await faq.record_related_pick(turn, arg)
             faq.show_entry(turn, arg)
         elif verb in ("fb+", "fb-"):
             await faq.record_feedback(turn, arg, helpful=verb == "fb+")

@@ -87,6 +87,11 @@ class Store(Protocol):
         """Count a question nobody could answer (no link to who asked)."""
         ...
 
+    async def record_related_pick(self, normalised: str, language: str, entry_id: str) -> None:
+        """Count a topic chosen from those offered under the honest no to a question (no link to
+        who chose)."""
+        ...
+
     async def record_feedback(self, entry_id: str, language: str, helpful: bool) -> None:
         """Count a Helpful / Not helpful vote on an answer (no link to who voted)."""
         ...

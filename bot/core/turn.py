@@ -37,6 +37,9 @@ class Turn:
     """Whether the person is a configured facilitator (may see sign-up lists, cancel events)."""
     forgotten: bool = False
     """Set when the person's data was deleted in this turn: the engine then saves nothing."""
+    offered: object = None
+    """What the previous reply offered under an honest no, as `flows.faq.no_match` kept it (the
+    refused question and the topics), for counting the topic the person chooses now."""
 
     @property
     def lang(self) -> str:

@@ -79,6 +79,21 @@ class UnansweredQuestion(Base):
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class RelatedPick(Base):
+    """A topic someone chose from those offered under the honest no, counted per unanswered
+    question (in its stored form): a hint for the editors, with no link to a person."""
+
+    __tablename__ = "related_picks"
+    __table_args__ = (UniqueConstraint("normalised", "language", "entry_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    normalised: Mapped[str] = mapped_column(String(500))
+    language: Mapped[str] = mapped_column(String(8))
+    entry_id: Mapped[str] = mapped_column(String(100))
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class AnswerFeedback(Base):
     """One Helpful / Not helpful vote on an answer, without any link to who voted."""
 

@@ -39,6 +39,7 @@ from bot.storage.models import (
     AnswerFeedback,
     Base,
     ConversationState,
+    RelatedPick,
     TransportState,
     UnansweredQuestion,
     User,
@@ -125,6 +126,22 @@ def _count_unanswered_statement(insert: Callable[[Any], Upsert]) -> Upsert:
     )
 
 
+def _count_pick_statement(insert: Callable[[Any], Upsert]) -> Upsert:
+    """Count one more choice of `entry_id` under the honest no to `normalised` in `language`,
+    from those parameters and `now`."""
+    statement = insert(RelatedPick).values(
+        normalised=bindparam("normalised"),
+        language=bindparam("language"),
+        entry_id=bindparam("entry_id"),
+        count=1,
+        last_seen=bindparam("now"),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["normalised", "language", "entry_id"],
+        set_={"count": RelatedPick.count + 1, "last_seen": statement.excluded.last_seen},
+    )
+
+
 def _save_conversation_statement(insert: Callable[[Any], Upsert]) -> Upsert:
     """Create or update a conversation from the parameters `platform`, `chat_id`, `state`,
     `data`, `updated` and `user_id` (a NULL `user_id` keeps the one stored)."""
@@ -163,6 +180,7 @@ class SqlStore:
         self._save_user_sql = _save_user_statement(self._insert)
         self._save_conversation_sql = _save_conversation_statement(self._insert)
         self._count_unanswered_sql = _count_unanswered_statement(self._insert)
+        self._count_pick_sql = _count_pick_statement(self._insert)
         self._thread: DatabaseThread | None = None
         if dialect == "sqlite":
             self._thread = DatabaseThread(
@@ -320,6 +338,27 @@ class SqlStore:
             "now": utcnow(),
         }
         await self._write_together([(self._count_unanswered_sql, parameters)])
+
+    async def record_related_pick(self, normalised: str, language: str, entry_id: str) -> None:
+        """Count that someone refused an answer to `normalised` chose `entry_id` from the topics
+        offered instead (masked like the unanswered question itself)."""
+        parameters = {
+            "normalised": mask_personal(normalised)[:500],
+            "language": language,
+            "entry_id": entry_id[:100],
+            "now": utcnow(),
+        }
+        await self._write_together([(self._count_pick_sql, parameters)])
+
+    async def related_picks(self, language: str | None = None) -> list[tuple[str, str, str, int]]:
+        """The topics chosen under the honest no: (question, language, entry id, count)."""
+        query = select(
+            RelatedPick.normalised, RelatedPick.language, RelatedPick.entry_id, RelatedPick.count
+        ).order_by(RelatedPick.count.desc())
+        if language:
+            query = query.where(RelatedPick.language == language)
+        async with self.engine.connect() as connection:
+            return [tuple(row) for row in await connection.execute(query)]  # type: ignore[misc]
 
     async def record_feedback(self, entry_id: str, language: str, helpful: bool) -> None:
         """Store one vote on an answer."""

@@ -124,7 +124,25 @@ async def test_a_refusal_offers_close_topics_before_a_person(
     assert person.actions()[-2:] == ["human", "menu"]
     await person.presses("faq:health-find-doctor")
     assert person.text().startswith("**")
-    assert len(await store.unanswered()) == 1
+    ((question, lang, _, _),) = await store.unanswered()
+    # The choice is counted for the editors, against the question in its stored form.
+    assert await store.related_picks() == [(question, lang, "health-find-doctor", 1)]
+
+
+async def test_only_a_topic_chosen_right_after_the_honest_no_is_counted(
+    store: SqlStore, library: Library
+) -> None:
+    strict = copy.copy(library)
+    strict.thresholds = Thresholds(answer=100.1, suggest=100.1)
+    person = Person(Engine(store, lambda: strict, translations))
+    await person.onboard("en", "FI")
+    await person.says("how do I find a family doctor")
+    assert "faq:health-find-doctor" in person.actions()
+    await person.presses("menu")
+    await person.presses("faq:health-find-doctor")  # from elsewhere, later: not a choice
+    await person.says("how do I find a family doctor")
+    await person.presses("faq:health-dental")  # not one of the topics offered
+    assert await store.related_picks() == []
 
 
 async def test_feedback_is_counted(engine: Engine, store: SqlStore) -> None:

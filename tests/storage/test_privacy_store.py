@@ -45,7 +45,7 @@ from tests.trust import (
 
 
 def test_the_migrations_have_one_head() -> None:
-    assert ScriptDirectory.from_config(alembic_config()).get_heads() == ["0006"]
+    assert ScriptDirectory.from_config(alembic_config()).get_heads() == ["0007"]
 
 
 def test_the_matrix_room_key_is_the_transports_own() -> None:

@@ -47,6 +47,22 @@ async def test_unanswered_counts_without_people(sql: SqlStore) -> None:
     assert len(await sql.unanswered()) == 2
 
 
+async def test_topics_chosen_under_the_honest_no_are_counted(sql: SqlStore) -> None:
+    question = "soitin numeroon 0401234567 ja kukaan ei vastannut"
+    await asyncio.gather(
+        *(sql.record_related_pick(question, "fi", "health-helpline") for _ in range(3))
+    )
+    await sql.record_related_pick(question, "fi", "health-emergency")
+    await sql.record_related_pick("muu kysymys", "et", "jobs-tax")
+    picks = await sql.related_picks("fi")
+    assert [(entry, n) for _, _, entry, n in picks] == [
+        ("health-helpline", 3),
+        ("health-emergency", 1),
+    ]
+    assert all("0401234567" not in text for text, _, _, _ in picks)  # masked like the question
+    assert len(await sql.related_picks()) == 3
+
+
 async def test_feedback_summary(sql: SqlStore) -> None:
     await sql.record_feedback("jobs-tax", "fi", True)
     await sql.record_feedback("jobs-tax", "fi", False)

@@ -19,6 +19,9 @@ from bot.core.messages import Button
 from bot.core.personal import mask_personal
 from bot.core.turn import Turn
 
+OFFERED = "offered"
+"""Conversation data: the question refused in the last reply and the topics offered under it."""
+
 _FAQ_LINK = re.compile(r"\[([^\]]*)\]\(faq:([a-z0-9-]+)\)")
 
 
@@ -97,8 +100,10 @@ async def answer_question(turn: Turn, text: str) -> Intent | None:
     if result.decision == "suggest":
         suggest(turn, result)
         return None
-    no_match(turn, result.related)
-    await remember_unanswered(turn, text)
+    normalised = _stored_form(turn, text)
+    no_match(turn, result.related, normalised)
+    if normalised:
+        await turn.store.record_unanswered(normalised, turn.lang)
     return None
 
 
@@ -132,14 +137,19 @@ def _candidate_button(turn: Turn, candidate_id: str) -> Button | None:
     return Button(entry.title, actions.faq(entry.id)) if entry else None
 
 
-def no_match(turn: Turn, related: Sequence[Candidate] = ()) -> None:
+def no_match(turn: Turn, related: Sequence[Candidate] = (), question: str = "") -> None:
     """Say honestly that Sild does not know, and offer a person or the menu.
 
     Entries that came close (`MatchResult.related`) go first as topics to try: a question Sild
-    refuses by a small margin is most often in scope, worded in a way no entry foresaw.
+    refuses by a small margin is most often in scope, worded in a way no entry foresaw. Which one
+    the person then chooses is counted for the editors (see `record_related_pick`), against
+    `question` in its stored form.
     """
     t = turn.t
     rows = [[button] for c in related if (button := _candidate_button(turn, c.id)) is not None]
+    offered = [c.id for c in related if not c.id.startswith("intent:")]
+    if rows and question and offered:
+        turn.conversation.data[OFFERED] = {"question": question, "ids": offered}
     if rows:
         text = t.gettext(
             "Sorry, I do not know the answer to that yet. Perhaps one of these topics helps? "
@@ -155,14 +165,21 @@ def no_match(turn: Turn, related: Sequence[Candidate] = ()) -> None:
     turn.say(text, rows, from_content=True)
 
 
-async def remember_unanswered(turn: Turn, text: str) -> None:
-    """Keep a question nobody could answer, in comparison form and without who asked.
+def _stored_form(turn: Turn, text: str) -> str:
+    """A question as Sild keeps it when nobody could answer it: in comparison form, with phone
+    numbers and identity codes masked first (see `bot.core.personal`), and without who asked."""
+    return turn.knowledge.normalise(mask_personal(text))[:500]
 
-    Phone numbers and identity codes in it are masked first (see `bot.core.personal`).
-    """
-    normalised = turn.knowledge.normalise(mask_personal(text))
-    if normalised:
-        await turn.store.record_unanswered(normalised[:500], turn.lang)
+
+async def record_related_pick(turn: Turn, entry_id: str) -> None:
+    """Count `entry_id` for the editors when the person chose it from the topics offered under
+    the honest no in the previous reply (`Turn.offered`)."""
+    offered = turn.offered
+    if not isinstance(offered, dict):
+        return
+    question, ids = offered.get("question"), offered.get("ids")
+    if isinstance(question, str) and isinstance(ids, list) and entry_id in ids:
+        await turn.store.record_related_pick(question, turn.lang, entry_id)
 
 
 async def record_feedback(turn: Turn, entry_id: str, helpful: bool) -> None:

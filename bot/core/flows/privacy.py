@@ -59,8 +59,9 @@ def show(turn: Turn, retention_days: int) -> None:
     ) % {"days": retention_days}
     who = t.gettext(
         "Who sees it: only the facilitators of our team see requests and sign-up lists. "
-        "Questions Sild could not answer and your Helpful votes are kept without your name, "
-        "and phone numbers and identity codes are removed from them."
+        "Questions Sild could not answer (with the topic you then chose, if any) and your Helpful "
+        "votes are kept without your name, and phone numbers and identity codes are removed from "
+        "them."
     )
     commands = t.gettext(
         "/mydata sends you a file with everything Sild holds about you; /delete_my_data deletes it."

@@ -3,10 +3,10 @@
 The floors sit a little below what the matcher reached when they were set (see the figures in the
 comments); raise them when the matcher gets better, never lower them to make a change pass.
 
-- `tests/eval/holdout4.jsonl`: written by people who never saw the content, never used to change
+- `tests/eval/holdout5.jsonl`: written by people who never saw the content, never used to change
   Sild: the measure of unseen questions (its floors guard against a regression there).
-- `tests/eval/wider.jsonl`, `fresh.jsonl`, `probe.jsonl`, `probe2.jsonl`, `holdout.jsonl`,
-  `holdout2.jsonl`, `holdout3.jsonl`: written without the content in view, then used to improve
+- `tests/eval/wider.jsonl`, `fresh.jsonl`, `probe.jsonl`, `probe2.jsonl`, `holdout.jsonl` to
+  `holdout4.jsonl`: written without the content in view, then used to improve
   it (guards, not measures; see `tests/eval/README.md`).
 - `shared/eval/dev.jsonl`: the project's sample set (skipped when the shared folder is absent).
 - `tests/eval/tune.jsonl`: the set the matcher was tuned on.
@@ -29,13 +29,21 @@ SHARED_DEV = Path("/work/shared/eval/dev.jsonl")
 Floors = dict[str, tuple[float, float, float]]
 """Per language: the lowest acceptable top-1, top-3 and out-of-scope rejection rates."""
 
+HOLDOUT5: Floors = {
+    # reached, unseen: et 90.0 / 96.9 / 83.3, fi 93.8 / 96.2 / 83.3, ru 91.5 / 99.2 / 86.7,
+    # en 94.6 / 97.7 / 93.3 (130 questions, 30 out-of-scope each; top-3 with the related topics)
+    "et": (0.87, 0.94, 0.76),
+    "fi": (0.91, 0.93, 0.76),
+    "ru": (0.89, 0.96, 0.80),
+    "en": (0.92, 0.95, 0.86),
+}
 HOLDOUT4: Floors = {
-    # reached, unseen: et 89.2 / 95.4 / 76.7, fi 89.2 / 95.4 / 83.3, ru 92.3 / 100 / 80.0,
-    # en 95.4 / 99.2 / 83.3 (130 questions, 30 out-of-scope each; top-3 with the related topics)
-    "et": (0.87, 0.93, 0.70),
-    "fi": (0.87, 0.93, 0.76),
-    "ru": (0.90, 0.97, 0.73),
-    "en": (0.93, 0.96, 0.76),
+    # reached after its misses were taught: et 99.2 / 100 / 93.3, fi 99.2 / 100 / 100,
+    # ru 100 / 100 / 90.0, en 100 / 100 / 93.3 (130 questions, 30 out-of-scope each)
+    "et": (0.96, 0.97, 0.86),
+    "fi": (0.96, 0.97, 0.93),
+    "ru": (0.97, 0.97, 0.83),
+    "en": (0.97, 0.97, 0.86),
 }
 HOLDOUT: Floors = {
     # reached after its misses were taught: et 98.5 / 100 / 100, fi 100 / 100 / 95.0,
@@ -133,6 +141,10 @@ def _check(report: Report, floors: Floors) -> None:
 
 
 def test_unseen_holdout_set(library: Library) -> None:
+    _check(_report(library, EVAL / "holdout5.jsonl"), HOLDOUT5)
+
+
+def test_fourth_holdout_set(library: Library) -> None:
     _check(_report(library, EVAL / "holdout4.jsonl"), HOLDOUT4)
 
 

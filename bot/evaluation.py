@@ -38,8 +38,8 @@ def predicted(result: MatchResult) -> str | None:
 
 
 def shown(result: MatchResult) -> list[str]:
-    """The entries a person can reach from the reply: the top three of an answer or a "did you
-    mean", or the related topics offered under the honest no."""
+    """The ranking top-3 reads: the three best candidates when Sild answers or asks "did you
+    mean", and the related topics it offers when it refuses (which the person sees as buttons)."""
     chosen = result.related if result.decision == "none" else result.candidates[:3]
     return [c.id for c in chosen]
 
@@ -60,9 +60,10 @@ def describe(result: MatchResult) -> dict[str, Any]:
 class Tally:
     """Counts for one language (or all).
 
-    `top3` counts in-scope questions whose entry the person can reach from the reply (see
-    `shown`), `top3_answered` only those Sild did not refuse: the related topics under the honest
-    no are one tap away, yet the person first reads that Sild does not know.
+    `top3` counts in-scope questions whose entry is among the three best candidates, or, when Sild
+    refuses, among the related topics it offers (see `shown`); `top3_answered` only those Sild did
+    not refuse: the related topics under the honest no are one tap away, yet the person first
+    reads that Sild does not know.
     """
 
     in_scope: int = 0
@@ -153,7 +154,7 @@ def format_table(report: Report) -> str:
             f"{r['top3_answered']:>10.1%}{r['out_of_scope']:>14}{r['rejected']:>10.1%}"
         )
     rows.append(
-        "top-3: the right entry among those the reply offers, related topics under an honest no "
-        "included; answered: the same, not counting honest noes"
+        "top-3: the right entry among the three best, or among the related topics offered under an "
+        "honest no; answered: the same, not counting honest noes"
     )
     return "\n".join(rows)

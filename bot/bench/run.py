@@ -7,8 +7,9 @@ figures with the targets of the benchmark issue. The JSON written by `--json` is
 
 - `meta`: when, where and how it ran (quick or full, CPUs, Python);
 - `quality`: per question set, matcher (`sild`, `rapidfuzz`, `bm25`) and language: `questions`,
-  `top1`, `top3` (the right entry among what the reply offers), `top3_answered` (the same, not
-  counting refusals), `out_of_scope`, `rejected`; and the baselines' `cutoffs`;
+  `top1`, `top3` (the right entry among the three best, or among the related topics Sild offers
+  when it refuses), `top3_answered` (the same, not counting refusals), `out_of_scope`,
+  `rejected`; and the baselines' `cutoffs`;
 - `latency`: `sizes` (one row per number of phrasings: `sild`, `sild_cold` and `rapidfuzz`
   p50/p99/mean/max in ms) and `growth_exponent_p50`;
 - `e2e`: `sild` and `echo` (updates per second, p50/p99 ms), `ratio`; or `skipped` with why;
@@ -234,8 +235,8 @@ def format_report(results: dict[str, Any]) -> str:
         f"{cutoffs['rapidfuzz']:g}, BM25 >= {cutoffs['bm25']:g};"
     )
     lines.append(
-        "   top-3 counts the right entry among what the reply offers: Sild's related topics under "
-        "an honest no included, which the baselines do not offer)"
+        "   top-3: the right entry among the three best, or among the related topics Sild offers "
+        "under an honest no, which the baselines do not offer)"
     )
     names = ("sild", "rapidfuzz", "bm25")
     header = f"{'set':<9}{'lang':<4}{'n':>5} {'oos':>4} " + "".join(

@@ -109,16 +109,21 @@ async def test_no_match_is_honest_and_remembered_without_the_person(
     assert [(text, lang, count) for text, lang, count, _ in rows] == [("qwzx vbnm plkj", "en", 1)]
 
 
-async def test_a_refusal_offers_close_topics_before_a_person(
-    store: SqlStore, library: Library
-) -> None:
-    # Every question refused, as if none had scored high enough: the entries that came close are
-    # offered as topics, and a person and the menu stay there.
+async def refused(store: SqlStore, library: Library, question: str) -> Person:
+    """A person in Finland whose `question` Sild refuses, as if nothing had scored high enough."""
     strict = copy.copy(library)
     strict.thresholds = Thresholds(answer=100.1, suggest=100.1)
     person = Person(Engine(store, lambda: strict, translations))
     await person.onboard("en", "FI")
-    await person.says("how do I find a family doctor")
+    await person.says(question)
+    return person
+
+
+async def test_a_refusal_offers_close_topics_before_a_person(
+    store: SqlStore, library: Library
+) -> None:
+    # The entries that came close are offered as topics; a person and the menu stay there.
+    person = await refused(store, library, "how do I find a family doctor")
     assert "do not know" in person.text() and "one of these topics" in person.text()
     assert "faq:health-find-doctor" in person.actions()
     assert person.actions()[-2:] == ["human", "menu"]
@@ -132,11 +137,7 @@ async def test_a_refusal_offers_close_topics_before_a_person(
 async def test_only_a_topic_chosen_right_after_the_honest_no_is_counted(
     store: SqlStore, library: Library
 ) -> None:
-    strict = copy.copy(library)
-    strict.thresholds = Thresholds(answer=100.1, suggest=100.1)
-    person = Person(Engine(store, lambda: strict, translations))
-    await person.onboard("en", "FI")
-    await person.says("how do I find a family doctor")
+    person = await refused(store, library, "how do I find a family doctor")
     assert "faq:health-find-doctor" in person.actions()
     await person.presses("menu")
     await person.presses("faq:health-find-doctor")  # from elsewhere, later: not a choice

@@ -3,7 +3,7 @@
 bot run                      every configured transport (the terminal chat when none is)
 bot chat [--lang L] [--country C] [--user NAME]
 bot ask [--lang L] [--country C] [--json] TEXT
-bot eval FILE.jsonl [--json]
+bot eval FILE.jsonl [--json] [--outside]
 bot events list | show ID | export ID [--out FILE] | message ID TEXT | cancel ID [--yes]
 bot content check | coverage | unanswered [--lang L] [--review]
 bot bench [--quick] [--json PATH] [--plot PATH] [--users N] [--messages M]
@@ -78,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("eval", help="measure matching on labelled questions")
     evaluate.add_argument("file", type=Path, help="JSON lines: lang, country, text, expected")
     evaluate.add_argument("--json", action="store_true", help="one JSON object per input line")
+    evaluate.add_argument(
+        "--outside",
+        action="store_true",
+        help="list the off-topic words (content/outside/) that in-scope questions contain",
+    )
 
     bench = commands.add_parser(
         "bench", help="measure matching quality and speed, memory, start and Telegram throughput"
@@ -172,7 +177,7 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "bench":
         return _bench(settings, args)
     if args.command == "eval":
-        return _eval(settings, args.file, args.json)
+        return _eval(settings, args.file, args.json, args.outside)
     if args.command == "stats":
         return asyncio.run(_stats(settings))
     if args.command == "export-user":
@@ -276,14 +281,22 @@ def _ask(settings: Settings, text: str, lang: str, country: str | None, as_json:
     return 0
 
 
-def _eval(settings: Settings, path: Path, as_json: bool) -> int:
-    from bot.evaluation import evaluate, format_table, read_jsonl
+def _eval(settings: Settings, path: Path, as_json: bool, outside: bool = False) -> int:
+    from bot.evaluation import evaluate, format_table, listed_in_scope, read_jsonl
 
     try:
         cases = read_jsonl(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         print(f"{path}: {exc}", file=sys.stderr)
         return 2
+    if outside:
+        listed = listed_in_scope(_library(settings), cases)
+        if not listed:
+            print("No in-scope question contains an off-topic word.")
+        for word in listed:
+            print(f"{word.lang} {word.word!r} in {word.count} in-scope question(s)")
+            print(f"    e.g. {word.example!r}")
+        return 0
     report = evaluate(_library(settings), cases)
     if as_json:
         for line in report.lines:

@@ -18,6 +18,14 @@ EQUIVALENT: dict[str, frozenset[str]] = {
 """Pairs that serve a person equally well (see shared/eval/README.md)."""
 
 
+class Reader(Protocol):
+    """Anything that tells which words of a question the off-topic lists flag (`Library`)."""
+
+    def off_topic_words(self, text: str, lang: str) -> list[str]:
+        """The flagged words of a question."""
+        ...
+
+
 class Matcher(Protocol):
     """Anything that matches a question like `Library` does (also the baselines of `bot bench`)."""
 
@@ -120,6 +128,31 @@ def evaluate(library: Matcher, cases: Iterable[dict[str, Any]]) -> Report:
             {**case, "predicted": guess, "candidates": describe(result)["candidates"]}
         )
     return report
+
+
+@dataclass
+class ListedWord:
+    """An off-topic word found in in-scope questions: how often, and the first question."""
+
+    lang: str
+    word: str
+    count: int
+    example: str
+
+
+def listed_in_scope(library: Reader, cases: Iterable[dict[str, Any]]) -> list[ListedWord]:
+    """The off-topic words (`content/outside/`) that in-scope questions contain, most frequent
+    first: each lowers every score of a real question, so a word that many of them use is
+    probably one to take off the list (or to protect with a phrase)."""
+    found: dict[tuple[str, str], ListedWord] = {}
+    for case in cases:
+        if str(case.get("expected", "none")) == "none":
+            continue
+        lang, text = str(case.get("lang", "en")), str(case.get("text", ""))
+        for word in library.off_topic_words(text, lang):
+            listed = found.setdefault((lang, word), ListedWord(lang, word, 0, text))
+            listed.count += 1
+    return sorted(found.values(), key=lambda w: (-w.count, w.lang, w.word))
 
 
 def read_jsonl(text: str) -> list[dict[str, Any]]:

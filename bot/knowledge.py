@@ -18,7 +18,7 @@ from bot.content.problems import Problem, Severity
 from bot.core.faq import CATEGORIES, FaqEntry, MatchResult
 from bot.matching.crisis import Signal, compile_signals, signals_danger
 from bot.matching.index import Index, build_index
-from bot.matching.matcher import Thresholds, match
+from bot.matching.matcher import Thresholds, match, resolve, sentences_of
 from bot.matching.normalise import normalise
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,12 @@ class Library:
     def normalise(self, text: str) -> str:
         """The comparison form of a question."""
         return normalise(text)
+
+    def off_topic_words(self, text: str, lang: str) -> list[str]:
+        """The words of a question that `content/outside/` flags as off-topic, as the matcher
+        reads them (a listed word, or one sharing a long enough stem with it)."""
+        terms = resolve(self.index, text, lang, self.thresholds.fuzzy, sentences_of(text))
+        return [term.word for term in terms if term.outside]
 
     def crisis(self, text: str) -> bool:
         """Whether a message signals immediate danger."""

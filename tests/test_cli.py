@@ -76,3 +76,18 @@ def test_content_check_fails_on_broken_content(
 def test_content_check_passes_on_shipped_content(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["content", "check"]) == 0
     assert "0 errors" in capsys.readouterr().out
+
+
+def test_eval_outside_lists_off_topic_words_in_real_questions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cases = tmp_path / "cases.jsonl"
+    lines = [
+        {"lang": "en", "text": "can I register my car here", "expected": "living-registration"},
+        {"lang": "en", "text": "my dog is sick", "expected": "none"},
+    ]
+    cases.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+    assert main(["eval", str(cases), "--outside"]) == 0
+    out = capsys.readouterr().out
+    assert "en 'car' in 1 in-scope question(s)" in out
+    assert "dog" not in out  # an out-of-scope message is where a listed word belongs

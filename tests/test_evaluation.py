@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.faq import Candidate, MatchResult
-from bot.evaluation import evaluate, format_table, shown
+from bot.evaluation import evaluate, format_table, listed_in_scope, shown
 
 
 class Fixed:
@@ -40,3 +40,26 @@ def test_an_answer_counts_everywhere_but_refused() -> None:
     report = evaluate(Fixed(MatchResult("answer", CLOSE)), [IN_SCOPE, OUT_OF_SCOPE])
     row = report.tallies["all"].row()
     assert (row["top1"], row["top3"], row["top3_answered"], row["rejected"]) == (1, 1, 1, 0)
+
+
+class Flags:
+    """A reader that flags every word in `words`."""
+
+    def __init__(self, *words: str) -> None:
+        self.words = set(words)
+
+    def off_topic_words(self, text: str, lang: str) -> list[str]:
+        """The flagged words of the text."""
+        return [word for word in text.split() if word in self.words]
+
+
+def test_listed_words_in_in_scope_questions_are_counted_most_frequent_first() -> None:
+    cases = [
+        {"lang": "en", "text": "my company went bankrupt", "expected": "jobs-register-unemployed"},
+        {"lang": "en", "text": "the company pays less", "expected": "unions-pay"},
+        {"lang": "en", "text": "I drive a bus", "expected": "unions-pay"},
+        {"lang": "en", "text": "which company car", "expected": "none"},  # out of scope: skipped
+    ]
+    listed = listed_in_scope(Flags("company", "bus"), cases)
+    assert [(w.lang, w.word, w.count) for w in listed] == [("en", "company", 2), ("en", "bus", 1)]
+    assert listed[0].example == "my company went bankrupt"

@@ -110,35 +110,23 @@ def _save_user_statement(insert: Callable[[Any], Upsert]) -> Upsert:
     )
 
 
-def _count_unanswered_statement(insert: Callable[[Any], Upsert]) -> Upsert:
-    """Count one more asking of an unanswered question, from the parameters `normalised`,
-    `language` and `now`."""
-    statement = insert(UnansweredQuestion).values(
-        normalised=bindparam("normalised"),
-        language=bindparam("language"),
+def _count_statement(
+    insert: Callable[[Any], Upsert],
+    model: type[UnansweredQuestion] | type[RelatedPick],
+    keys: tuple[str, ...],
+    dates: tuple[str, ...],
+) -> Upsert:
+    """Count one more of the row named by the parameters `keys`: a new row starts at 1 with each
+    column of `dates` set from the parameter `now`; a row already there counts up and takes `now`
+    as its `last_seen`."""
+    statement = insert(model).values(
+        **{key: bindparam(key) for key in keys},
         count=1,
-        first_seen=bindparam("now"),
-        last_seen=bindparam("now"),
+        **{column: bindparam("now") for column in dates},
     )
     return statement.on_conflict_do_update(
-        index_elements=["normalised", "language"],
-        set_={"count": UnansweredQuestion.count + 1, "last_seen": statement.excluded.last_seen},
-    )
-
-
-def _count_pick_statement(insert: Callable[[Any], Upsert]) -> Upsert:
-    """Count one more choice of `entry_id` under the honest no to `normalised` in `language`,
-    from those parameters and `now`."""
-    statement = insert(RelatedPick).values(
-        normalised=bindparam("normalised"),
-        language=bindparam("language"),
-        entry_id=bindparam("entry_id"),
-        count=1,
-        last_seen=bindparam("now"),
-    )
-    return statement.on_conflict_do_update(
-        index_elements=["normalised", "language", "entry_id"],
-        set_={"count": RelatedPick.count + 1, "last_seen": statement.excluded.last_seen},
+        index_elements=list(keys),
+        set_={"count": model.count + 1, "last_seen": statement.excluded.last_seen},
     )
 
 
@@ -179,8 +167,15 @@ class SqlStore:
         # Built once: building a statement costs more than running it on SQLite.
         self._save_user_sql = _save_user_statement(self._insert)
         self._save_conversation_sql = _save_conversation_statement(self._insert)
-        self._count_unanswered_sql = _count_unanswered_statement(self._insert)
-        self._count_pick_sql = _count_pick_statement(self._insert)
+        self._count_unanswered_sql = _count_statement(
+            self._insert,
+            UnansweredQuestion,
+            ("normalised", "language"),
+            ("first_seen", "last_seen"),
+        )
+        self._count_pick_sql = _count_statement(
+            self._insert, RelatedPick, ("normalised", "language", "entry_id"), ("last_seen",)
+        )
         self._thread: DatabaseThread | None = None
         if dialect == "sqlite":
             self._thread = DatabaseThread(

@@ -146,10 +146,10 @@ def no_match(turn: Turn, related: Sequence[Candidate] = (), question: str = "") 
     `question` in its stored form.
     """
     t = turn.t
-    rows = [[button] for c in related if (button := _candidate_button(turn, c.id)) is not None]
-    offered = [c.id for c in related if not c.id.startswith("intent:")]
-    if rows and question and offered:
-        turn.conversation.data[OFFERED] = {"question": question, "ids": offered}
+    shown = [(c.id, button) for c in related if (button := _candidate_button(turn, c.id))]
+    if shown and question:
+        turn.conversation.data[OFFERED] = {"question": question, "ids": [id_ for id_, _ in shown]}
+    rows = [[button] for _, button in shown]
     if rows:
         text = t.gettext(
             "Sorry, I do not know the answer to that yet. Perhaps one of these topics helps? "

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     match_margin: float = Field(default=_DEFAULTS.margin, ge=0, le=100)
     match_fuzzy: float = Field(default=_DEFAULTS.fuzzy, ge=0, le=100)
     match_related: float = Field(default=_DEFAULTS.related, ge=0, le=100)
+    match_runner_up: float = Field(default=_DEFAULTS.runner_up, ge=0, le=100)
 
     telegram_token: SecretStr | None = None
     telegram_base_url: str | None = None
@@ -114,6 +115,7 @@ class Settings(BaseSettings):
             margin=self.match_margin,
             fuzzy=self.match_fuzzy,
             related=self.match_related,
+            runner_up=self.match_runner_up,
         )
 
     @property

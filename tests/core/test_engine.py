@@ -97,6 +97,25 @@ async def test_free_question_is_answered_in_the_persons_language(engine: Engine)
     assert translations("ru").gettext("Back to menu") in person.labels()
 
 
+async def test_an_answer_also_offers_what_else_the_question_matched_well(
+    engine: Engine, library: Library
+) -> None:
+    person = Person(engine)
+    await person.onboard("en", "FI")
+    question = "Does my blue EU health card work at Finnish hospitals?"
+    result = library.match(question, "en", "FI")
+    assert result.decision == "answer" and result.best is not None
+    assert "health-emergency" in [c.id for c in result.related]
+    entry = library.entry(result.best.id, "en")
+    assert entry is not None and "health-emergency" not in entry.related
+    await person.says(question)
+    assert person.actions()[0] == f"fb+:{entry.id}"
+    # Emergency care came next: one tap away, after the entry's own links, before the menu.
+    topics = [a for a in person.actions() if a.startswith("faq:")]
+    assert topics == [*(f"faq:{i}" for i in entry.related[:3]), "faq:health-emergency"]
+    assert person.actions()[-1] == "menu"
+
+
 async def test_no_match_is_honest_and_remembered_without_the_person(
     engine: Engine, store: SqlStore
 ) -> None:

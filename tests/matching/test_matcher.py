@@ -62,8 +62,32 @@ def test_a_refusal_offers_the_entries_that_came_close(small) -> None:  # type: i
     assert result.decision == "none"
     assert [c.id for c in result.related] == ["health-helpline"]
     assert match(small, "what is the weather tomorrow", "en", strict).related == ()
-    # Neither answers nor "did you mean" carry related topics: they show their candidates.
-    assert match(small, "nurse phone line", "en", Thresholds()).related == ()
+    # "Did you mean" carries no related topics: it shows its candidates.
+    suggesting = match(small, "nurse phone line", "en", Thresholds(answer=100.1, suggest=10))
+    assert suggesting.decision == "suggest" and suggesting.related == ()
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    text=st.text(alphabet=st.sampled_from("nurse phone line job lost hello register"), max_size=40),
+    suggest=st.floats(min_value=0, max_value=60),
+    runner_up=st.floats(min_value=0, max_value=100),
+)
+def test_an_answer_offers_only_close_runners_up(  # type: ignore[no-untyped-def]
+    small, text: str, suggest: float, runner_up: float
+) -> None:
+    thresholds = Thresholds(answer=suggest, suggest=suggest, runner_up=runner_up)
+    result = match(small, text, "en", thresholds)
+    if result.decision != "answer":
+        return
+    best = result.candidates[0]
+    assert len(result.related) <= 2
+    for candidate in result.related:
+        assert candidate in result.candidates[1:]
+        assert candidate.score >= suggest and best.score - candidate.score <= runner_up
+        assert not candidate.id.startswith("intent:")
 
 
 @settings(

@@ -1,6 +1,7 @@
 """Questions and answers: a typed question is matched, then answered, clarified or handed on.
 
-A confident match is answered; a close call becomes "did you mean" with up to three buttons; no
+A confident match is answered, with the other entries that also matched well as buttons beside
+the entry's own links; a close call becomes "did you mean" with up to three buttons; no
 match is said honestly, with a person offered, the entries that came close offered as topics to
 try, and the question kept (without who asked) for the editors. Every answer offers Helpful / Not
 helpful and the way back to the menu.
@@ -22,6 +23,10 @@ from bot.core.turn import Turn
 OFFERED = "offered"
 """Conversation data: the question refused in the last reply and the topics offered under it."""
 
+TOPIC_BUTTONS = 3
+"""An answer's buttons to the entries it links to; one more for what else a question matched,
+so that a phone screen still shows the answer above its buttons."""
+
 _FAQ_LINK = re.compile(r"\[([^\]]*)\]\(faq:([a-z0-9-]+)\)")
 
 
@@ -31,8 +36,12 @@ def _inline_faq_links(body: str) -> tuple[str, list[str]]:
     return _FAQ_LINK.sub(lambda match: match.group(1), body), linked
 
 
-def show_entry(turn: Turn, entry_id: str) -> None:
-    """Answer with an FAQ entry in the person's language, for their country."""
+def show_entry(turn: Turn, entry_id: str, runners_up: Sequence[str] = ()) -> None:
+    """Answer with an FAQ entry in the person's language, for their country.
+
+    The entry's own links come first as buttons, then `runners_up`: the other entries a typed
+    question also matched well, in case the answer is not what the person asked.
+    """
     t = turn.t
     entry = turn.knowledge.entry(entry_id, turn.lang)
     if entry is None:
@@ -59,7 +68,9 @@ def show_entry(turn: Turn, entry_id: str) -> None:
             Button(t.gettext("Not helpful"), actions.feedback(entry.id, False)),
         ]
     ]
-    for related_id in list(dict.fromkeys([*linked, *entry.related]))[:3]:
+    authored = list(dict.fromkeys([*linked, *entry.related]))[:TOPIC_BUTTONS]
+    topics = [i for i in dict.fromkeys([*authored, *runners_up]) if i != entry.id]
+    for related_id in topics[: TOPIC_BUTTONS + 1]:
         related = turn.knowledge.entry(related_id, turn.lang)
         if related is not None:
             rows.append([Button(related.title, actions.faq(related.id))])
@@ -95,7 +106,7 @@ async def answer_question(turn: Turn, text: str) -> Intent | None:
         if best.id.startswith("intent:"):
             turn.conversation.data["language_wanted"] = result.language
             return Intent(best.id.removeprefix("intent:"))
-        show_entry(turn, best.id)
+        show_entry(turn, best.id, [c.id for c in result.related])
         return None
     if result.decision == "suggest":
         suggest(turn, result)

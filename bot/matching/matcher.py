@@ -598,5 +598,12 @@ def match(index: Index, text: str, lang: str, thresholds: Thresholds) -> MatchRe
             "answer", candidates, language=language, truncated=truncated, related=runners_up
         )
     suggestions = (best, *close, *(c for c in candidates[1:] if c.score >= thresholds.suggest))
-    unique = tuple(dict.fromkeys(suggestions))[:3]
+    # Places "did you mean" has left go to entries that came as close as the related topics
+    # under an honest no: a likelier match should not offer fewer ways on than a refusal.
+    nearby = (
+        c
+        for c in candidates[1:]
+        if c.score >= thresholds.related and not c.id.startswith("intent:")
+    )
+    unique = tuple(dict.fromkeys((*suggestions, *nearby)))[:3]
     return MatchResult("suggest", unique, truncated=truncated)

@@ -106,6 +106,32 @@ def test_related_topics_are_close_entries_only(small, text: str, related: float)
         assert not candidate.id.startswith("intent:")
 
 
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    text=st.text(alphabet=st.sampled_from("nurse phone line job lost hello register"), max_size=40),
+    suggest=st.floats(min_value=0, max_value=100),
+    related=st.floats(min_value=0, max_value=100),
+)
+def test_did_you_mean_offers_the_best_then_close_entries(  # type: ignore[no-untyped-def]
+    small, text: str, suggest: float, related: float
+) -> None:
+    thresholds = Thresholds(answer=100.1, suggest=suggest, related=related)
+    result = match(small, text, "en", thresholds)
+    if result.decision != "suggest":
+        return
+    assert 1 <= len(result.candidates) <= 3
+    assert result.candidates[0].score >= suggest
+    assert [c.score for c in result.candidates] == sorted(
+        (c.score for c in result.candidates), reverse=True
+    )
+    for candidate in result.candidates[1:]:
+        assert candidate.score >= suggest or (
+            candidate.score >= related and not candidate.id.startswith("intent:")
+        )
+
+
 def test_greeting_intent(small) -> None:  # type: ignore[no-untyped-def]
     assert match(small, "Hello!", "en", Thresholds()).best.id == Intent.GREETING.key  # type: ignore[union-attr]
 

@@ -51,6 +51,10 @@ def test_a_signal_is_found_wherever_it_stands(before: str, after: str, signal: s
         "муж грозится покончить с собой",
         "sõber ütleb, et tahab surra",
         "ta ähvardab ennast ära tappa",
+        "my roommate says life isn't worth living",
+        "он говорит что незачем жить",
+        "elämä ei ole elämisen arvoista",
+        "elu pole elamist väärt",
     ],
 )
 def test_the_shipped_lists_hear_danger_in_first_and_third_person(

@@ -3,11 +3,10 @@
 The floors sit a little below what the matcher reached when they were set (see the figures in the
 comments); raise them when the matcher gets better, never lower them to make a change pass.
 
-- `tests/eval/holdout6.jsonl` (and `holdout5.jsonl` until it is retired): written by people who
-  never saw the content, never used to change Sild: the measure of unseen questions (its floors
-  guard against a regression there).
+- `tests/eval/holdout6.jsonl`: written by people who never saw the content, never used to change
+  Sild: the measure of unseen questions (its floors guard against a regression there).
 - `tests/eval/wider.jsonl`, `fresh.jsonl`, `probe.jsonl` to `probe3.jsonl`, `holdout.jsonl` to
-  `holdout4.jsonl`: written without the content in view, then used to improve
+  `holdout5.jsonl`: written without the content in view, then used to improve
   it (guards, not measures; see `tests/eval/README.md`).
 - `shared/eval/dev.jsonl`: the project's sample set (skipped when the shared folder is absent).
 - `tests/eval/tune.jsonl`: the set the matcher was tuned on.
@@ -31,23 +30,23 @@ Floors = dict[str, tuple[float, float, float]]
 """Per language: the lowest acceptable top-1, top-3 and out-of-scope rejection rates."""
 
 HOLDOUT6: Floors = {
-    # reached, unseen, measured once: et 93.8 / 99.2 / 93.3, fi 91.5 / 97.7 / 96.7,
-    # ru 93.1 / 98.5 / 96.7, en 90.0 / 94.6 / 96.7 (130 questions, 30 out-of-scope each)
-    "et": (0.91, 0.97, 0.86),
-    "fi": (0.88, 0.95, 0.90),
-    "ru": (0.90, 0.96, 0.90),
-    "en": (0.87, 0.92, 0.90),
+    # reached, unseen: et 93.8 / 99.2 / 93.3, fi 91.5 / 97.7 / 96.7, ru 93.1 / 98.5 / 96.7,
+    # en 90.0 / 94.6 / 96.7 (130 questions, 30 out-of-scope each); after holdout5 was taught:
+    # et 95.4 / 99.2, fi 93.1 / 98.5, ru 93.8 / 98.5, en 90.8 / 95.4, refusals the same
+    "et": (0.92, 0.97, 0.86),
+    "fi": (0.90, 0.96, 0.90),
+    "ru": (0.91, 0.96, 0.90),
+    "en": (0.88, 0.93, 0.90),
 }
 
 HOLDOUT5: Floors = {
-    # reached, unseen: et 90.0 / 96.9 / 83.3, fi 93.8 / 96.2 / 83.3, ru 91.5 / 99.2 / 86.7,
-    # en 94.6 / 97.7 / 93.3 (130 questions, 30 out-of-scope each; top-3 with the related topics);
-    # after probe3 was taught: et 90.8, en 95.4 top-1, all else the same; after general words
-    # came off the off-topic lists: en refused 90.0
-    "et": (0.87, 0.94, 0.76),
-    "fi": (0.91, 0.93, 0.76),
-    "ru": (0.89, 0.96, 0.80),
-    "en": (0.92, 0.95, 0.86),
+    # unseen it reached (three measurements) et 90.0-90.8 / 96.9 / 83.3, fi 93.8 / 96.2 / 83.3,
+    # ru 91.5 / 99.2 / 86.7, en 94.6-95.4 / 97.7 / 90.0-93.3; after its misses were taught:
+    # 100 / 100 in every language, refused et 96.7, fi 90.0, ru 96.7, en 96.7
+    "et": (0.97, 0.97, 0.90),
+    "fi": (0.97, 0.97, 0.86),
+    "ru": (0.97, 0.97, 0.90),
+    "en": (0.97, 0.97, 0.90),
 }
 HOLDOUT4: Floors = {
     # reached after its misses were taught: et 99.2 / 100 / 93.3, fi 99.2 / 100 / 100,

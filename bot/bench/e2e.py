@@ -1,7 +1,9 @@
 """End to end on Telegram: Sild's real transport against a bare echo bot, through one fake server.
 
-The fake Bot API server and the simulated users run in a child process (`bot.bench.fake_telegram`);
-this process runs one bot at a time against it, and both bots get the very same load:
+The measurement runs in a fresh interpreter (`python -m bot.bench.e2e`, started by `measure_e2e`).
+The fake Bot API server and the simulated users run in a child process of it
+(`bot.bench.fake_telegram`); it runs one bot at a time against them, and both bots get the very
+same load:
 
 - the bare python-telegram-bot echo bot (one `MessageHandler` that answers every text with
   `reply_text`): the framework's ceiling on this machine;
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 import sys
 import tempfile
 import time
@@ -70,10 +73,38 @@ def measure_e2e(
     rounds: int = 2,
 ) -> dict[str, Any]:
     """Run Sild and the echo bot through the fake server with the same load, taking turns for
-    `rounds` rounds; return the figures (each bot's best round, and every round).
+    `rounds` rounds, in a fresh interpreter; return the figures (each bot's best round, and
+    every round).
 
+    A fresh interpreter, because the rest of `bot bench` leaves hundreds of megabytes of its own
+    objects behind (synthetic content, the baselines' indexes), which would weigh on each bot
+    differently: in one full run the echo bot measured a third slower there than in a fresh
+    process just after.
     Returns `{"skipped": why}` when the Telegram transport is not there to measure.
     """
+    request = {
+        "users": users,
+        "messages": messages,
+        "content_dir": str(content_dir),
+        "questions": [list(question) for question in questions],
+        "rounds": max(1, rounds),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.bench.e2e"],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=1800,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"end-to-end measurement failed: {done.stderr.strip()[-2000:]}")
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def measure_here(request: dict[str, Any]) -> dict[str, Any]:
+    """The measurement itself, in this process (`measure_e2e` runs it in a fresh one)."""
     try:
         import bot.transports.telegram as telegram
 
@@ -81,7 +112,16 @@ def measure_e2e(
     except ImportError as exc:
         return {"skipped": f"the Telegram transport cannot be imported ({exc})"}
     del transport_class
-    return asyncio.run(_measure(users, messages, content_dir, questions, max(1, rounds)))
+    questions = [(str(text), str(lang)) for text, lang in request["questions"]]
+    return asyncio.run(
+        _measure(
+            int(request["users"]),
+            int(request["messages"]),
+            Path(request["content_dir"]),
+            questions,
+            int(request["rounds"]),
+        )
+    )
 
 
 async def _measure(
@@ -296,3 +336,7 @@ async def _with_echo(
         await updater.stop()
         await application.stop()
         await application.shutdown()
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure_here(json.loads(sys.stdin.read()))))

@@ -124,7 +124,7 @@ def run_bench(
             options.message_count,
             options.content_dir,
             questions,
-            rounds=1 if options.quick else 2,
+            rounds=1 if options.quick else 3,
         )
         if "skipped" in e2e:
             notes.append(f"end to end skipped: {e2e['skipped']}")

@@ -32,7 +32,8 @@ Floors = dict[str, tuple[float, float, float]]
 HOLDOUT6: Floors = {
     # reached, unseen: et 93.8 / 99.2 / 93.3, fi 91.5 / 97.7 / 96.7, ru 93.1 / 98.5 / 96.7,
     # en 90.0 / 94.6 / 96.7 (130 questions, 30 out-of-scope each); after holdout5 was taught:
-    # et 95.4 / 99.2, fi 93.1 / 98.5, ru 93.8 / 98.5, en 90.8 / 95.4, refusals the same
+    # et 95.4 / 99.2, fi 93.1 / 98.5, ru 93.8 / 98.5, en 90.8 / 95.4, refusals the same; after
+    # probe4 (en) was taught: en 93.1 / 97.7
     "et": (0.92, 0.97, 0.86),
     "fi": (0.90, 0.96, 0.90),
     "ru": (0.91, 0.96, 0.90),

@@ -88,8 +88,8 @@ class MatchResult:
     `decision` is `answer` (confident: `best` is it), `suggest` (show `candidates` as "did you
     mean"), or `none` (no honest answer). With `none`, `related` holds the entries that came
     close enough to offer as topics under the honest no; with `answer`, the other entries that
-    scored high enough to suggest and not far below the answer, offered beside it. `language` is set for the language
-    intent when the person named the language they want.
+    scored high enough to suggest and not far below the answer, offered beside it. `language` is
+    set for the language intent when the person named the language they want.
     """
 
     decision: str

@@ -35,8 +35,8 @@ def question_sets(root: Path = PROJECT_ROOT) -> tuple[dict[str, Path], list[str]
 
     `dev`: the shared sample (`../shared/eval/dev.jsonl` beside the project, as in CI); `wider`:
     the project's own wider set, written without the content in view (its misses were later
-    taught); `holdout6`: the set never used to change Sild, and `holdout` to `holdout5`, earlier
-    unseen sets since retired (see `tests/eval/README.md`). The other development sets there
+    taught); `holdout7`: the set never used to change Sild, and `holdout` to `holdout6`, earlier
+    unseen sets (see `tests/eval/README.md`). The other development sets there
     (`fresh`, `probe`, `probe2`) are left to `bot eval`: with them the run would take twice as
     long and say nothing more.
     """
@@ -50,6 +50,7 @@ def question_sets(root: Path = PROJECT_ROOT) -> tuple[dict[str, Path], list[str]
         "holdout4": own / "holdout4.jsonl",
         "holdout5": own / "holdout5.jsonl",
         "holdout6": own / "holdout6.jsonl",
+        "holdout7": own / "holdout7.jsonl",
     }
     found = {name: path for name, path in candidates.items() if path.is_file()}
     notes = [

@@ -3,8 +3,9 @@
 The floors sit a little below what the matcher reached when they were set (see the figures in the
 comments); raise them when the matcher gets better, never lower them to make a change pass.
 
-- `tests/eval/holdout6.jsonl`: written by people who never saw the content, never used to change
+- `tests/eval/holdout7.jsonl`: written by people who never saw the content, never used to change
   Sild: the measure of unseen questions (its floors guard against a regression there).
+  `holdout6.jsonl` was measured unseen too, and is no longer quite unseen (see its README row).
 - `tests/eval/wider.jsonl`, `fresh.jsonl`, `probe.jsonl` to `probe3.jsonl`, `holdout.jsonl` to
   `holdout5.jsonl`: written without the content in view, then used to improve
   it (guards, not measures; see `tests/eval/README.md`).
@@ -28,6 +29,15 @@ SHARED_DEV = Path("/work/shared/eval/dev.jsonl")
 
 Floors = dict[str, tuple[float, float, float]]
 """Per language: the lowest acceptable top-1, top-3 and out-of-scope rejection rates."""
+
+HOLDOUT7: Floors = {
+    # reached, unseen, measured once: et 93.8 / 97.7 / 93.3, fi 92.3 / 99.2 / 96.7,
+    # ru 96.9 / 100 / 93.3, en 96.9 / 99.2 / 90.0 (130 questions, 30 out-of-scope each)
+    "et": (0.91, 0.95, 0.86),
+    "fi": (0.89, 0.96, 0.90),
+    "ru": (0.94, 0.97, 0.86),
+    "en": (0.94, 0.96, 0.83),
+}
 
 HOLDOUT6: Floors = {
     # reached, unseen: et 93.8 / 99.2 / 93.3, fi 91.5 / 97.7 / 96.7, ru 93.1 / 98.5 / 96.7,
@@ -161,6 +171,10 @@ def _check(report: Report, floors: Floors) -> None:
 
 
 def test_unseen_holdout_set(library: Library) -> None:
+    _check(_report(library, EVAL / "holdout7.jsonl"), HOLDOUT7)
+
+
+def test_sixth_holdout_set(library: Library) -> None:
     _check(_report(library, EVAL / "holdout6.jsonl"), HOLDOUT6)
 
 

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.bench.fake_telegram import FIRST_USER_ID
+from bot.bench.fresh import run_fresh
 from bot.core.faq import COUNTRIES, LANGUAGES
 
 WARMUP_USERS = 10
@@ -89,18 +89,7 @@ def measure_e2e(
         "questions": [list(question) for question in questions],
         "rounds": max(1, rounds),
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.bench.e2e"],
-        input=json.dumps(request),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=1800,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"end-to-end measurement failed: {done.stderr.strip()[-2000:]}")
-    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return figures
+    return run_fresh("bot.bench.e2e", request=request, what="end-to-end measurement", timeout=1800)
 
 
 def measure_here(request: dict[str, Any]) -> dict[str, Any]:

@@ -18,13 +18,14 @@ import json
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from bot.bench.fresh import run_fresh
 
 
 def _peak_mb() -> float:
@@ -108,17 +109,7 @@ def measure_memory(root: Path, runs: int = 1) -> dict[str, Any]:
 
 def _measure_fresh(root: Path) -> dict[str, Any]:
     """`measure_here` in a fresh interpreter."""
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.bench.memory", str(root)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"memory measurement failed: {done.stderr.strip()[-2000:]}")
-    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return figures
+    return run_fresh("bot.bench.memory", [str(root)], what="memory measurement", timeout=300)
 
 
 def main(argv: list[str]) -> int:

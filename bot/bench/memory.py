@@ -8,8 +8,8 @@ changed. The content is copied to a temporary folder first, so touching a file f
 leaves the real content alone. `measure_memory` runs it (several times, one after another, in
 a full run) and returns the object.
 
-Only the standard library is imported at module level: the process measures Sild, not the
-benchmark's own tools.
+Only the standard library (and `bot.bench.fresh`, which imports nothing else) is imported at
+module level: the process measures Sild, not the benchmark's own tools.
 """
 
 from __future__ import annotations

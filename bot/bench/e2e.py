@@ -77,7 +77,7 @@ def measure_e2e(
     every round).
 
     A fresh interpreter, because the rest of `bot bench` leaves hundreds of megabytes of its own
-    objects behind (synthetic content, the baselines' indexes), which would weigh on each bot
+    objects behind (synthetic content, the baselines' indexes), which can weigh on the bots
     differently: in one full run the echo bot measured a third slower there than in a fresh
     process just after.
     Returns `{"skipped": why}` when the Telegram transport is not there to measure.

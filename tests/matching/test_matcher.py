@@ -56,6 +56,16 @@ def test_out_of_scope_is_refused(small) -> None:  # type: ignore[no-untyped-def]
     assert result.decision == "none"
 
 
+PROPERTY = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+"""Hypothesis settings for the properties below (the `small` index is built once per test)."""
+QUESTIONS = st.text(
+    alphabet=st.sampled_from("nurse phone line job lost hello register"), max_size=40
+)
+"""Questions made of the small index's words, in any order and repeated."""
+
+
 def test_a_refusal_offers_the_entries_that_came_close(small) -> None:  # type: ignore[no-untyped-def]
     strict = Thresholds(answer=100.1, suggest=100.1, related=30)
     result = match(small, "nurse phone line", "en", strict)
@@ -67,11 +77,9 @@ def test_a_refusal_offers_the_entries_that_came_close(small) -> None:  # type: i
     assert suggesting.decision == "suggest" and suggesting.related == ()
 
 
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@PROPERTY
 @given(
-    text=st.text(alphabet=st.sampled_from("nurse phone line job lost hello register"), max_size=40),
+    text=QUESTIONS,
     suggest=st.floats(min_value=0, max_value=60),
     runner_up=st.floats(min_value=0, max_value=100),
 )
@@ -90,11 +98,9 @@ def test_an_answer_offers_only_close_runners_up(  # type: ignore[no-untyped-def]
         assert not candidate.id.startswith("intent:")
 
 
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@PROPERTY
 @given(
-    text=st.text(alphabet=st.sampled_from("nurse phone line job lost hello register"), max_size=40),
+    text=QUESTIONS,
     related=st.floats(min_value=0, max_value=100),
 )
 def test_related_topics_are_close_entries_only(small, text: str, related: float) -> None:  # type: ignore[no-untyped-def]
@@ -106,11 +112,9 @@ def test_related_topics_are_close_entries_only(small, text: str, related: float)
         assert not candidate.id.startswith("intent:")
 
 
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@PROPERTY
 @given(
-    text=st.text(alphabet=st.sampled_from("nurse phone line job lost hello register"), max_size=40),
+    text=QUESTIONS,
     suggest=st.floats(min_value=0, max_value=100),
     related=st.floats(min_value=0, max_value=100),
 )

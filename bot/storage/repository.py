@@ -8,8 +8,9 @@ nor lose a count.
 
 The hot paths use SQLAlchemy Core on a connection rather than an ORM session: the statements
 are built once, and the ORM's bookkeeping would only cost time for rows that never stay around.
-On SQLite those two units of work run on a database thread with the synchronous driver, one trip
-per unit instead of one per driver call (see `bot.storage.sqlite`).
+On SQLite those two units of work run with the synchronous driver through `SqliteRunner`: on the
+event loop's own connection, batched, and on a thread only when they must wait for a lock (see
+`bot.storage.sqlite`).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from bot.storage.models import (
     User,
     utcnow,
 )
-from bot.storage.sqlite import Batch, DatabaseThread, Outcomes
+from bot.storage.sqlite import Batch, Outcomes, SqliteRunner
 
 Upsert = sqlite.Insert | postgresql.Insert
 """An `INSERT ... ON CONFLICT DO UPDATE` of either dialect."""
@@ -176,20 +177,20 @@ class SqlStore:
         self._count_pick_sql = _count_statement(
             self._insert, RelatedPick, ("normalised", "language", "entry_id"), ("last_seen",)
         )
-        self._thread: DatabaseThread | None = None
+        self._sqlite: SqliteRunner | None = None
         if dialect == "sqlite":
-            self._thread = DatabaseThread(
+            self._sqlite = SqliteRunner(
                 engine.url, hide_parameters=engine.sync_engine.hide_parameters
             )
-            self._load_batch: Batch[dict[str, Any], tuple[Any, ...]] = self._thread.batch(
+            self._load_batch: Batch[dict[str, Any], tuple[Any, ...]] = self._sqlite.batch(
                 _load_turns
             )
-            self._write_batch: Batch[Writes, None] = self._thread.batch(_write_each)
+            self._write_batch: Batch[Writes, None] = self._sqlite.batch(_write_each, writes=True)
 
     async def close(self) -> None:
         """Close every pooled connection."""
-        if self._thread is not None:
-            await self._thread.close()
+        if self._sqlite is not None:
+            await self._sqlite.close()
         await self.engine.dispose()
 
     async def get_user(self, platform: str, user_id: str) -> UserProfile | None:
@@ -295,7 +296,7 @@ class SqlStore:
             "chat_platform": chat.platform.value,
             "chat_id": chat.chat_id,
         }
-        if self._thread is not None:
+        if self._sqlite is not None:
             row = await self._load_batch(parameters)
         else:
             async with self.engine.connect() as connection:
@@ -316,9 +317,9 @@ class SqlStore:
         await self._write_together(writes)
 
     async def _write_together(self, writes: Writes) -> None:
-        """Run the statements in one transaction: on SQLite, on the database thread, together
+        """Run the statements in one transaction: on SQLite, through `SqliteRunner`, together
         with the other writes that are waiting (each keeps its own outcome)."""
-        if self._thread is not None:
+        if self._sqlite is not None:
             await self._write_batch(writes)
             return
         async with self.engine.begin() as connection:
@@ -423,7 +424,7 @@ def _conversation_parameters(conversation: Conversation) -> dict[str, Any]:
 
 
 def _load_turns(engine: Engine, batch: Sequence[dict[str, Any]]) -> Outcomes:
-    """`LOAD_TURN` for each of a batch, on one connection (the SQLite database thread)."""
+    """`LOAD_TURN` for each of a batch, on one connection (SQLite, through `SqliteRunner`)."""
     outcomes: Outcomes = []
     with engine.connect() as connection:
         for parameters in batch:
@@ -435,7 +436,7 @@ def _load_turns(engine: Engine, batch: Sequence[dict[str, Any]]) -> Outcomes:
 
 
 def _write_each(engine: Engine, batch: Sequence[Writes]) -> Outcomes:
-    """Every caller's writes in one transaction (the SQLite database thread); if that fails,
+    """Every caller's writes in one transaction (SQLite, through `SqliteRunner`); if that fails,
     each caller's in a transaction of its own, so that one bad write fails only its own."""
     try:
         _write(engine, [write for writes in batch for write in writes])

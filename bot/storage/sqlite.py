@@ -1,35 +1,52 @@
-"""SQLite specifics: the connection settings, and one database thread for the per-message work.
+"""SQLite specifics: the connection settings, and how the per-message work reaches the file.
 
 The async engine (aiosqlite) runs every driver call (open a cursor, execute, fetch, close,
 commit) as its own trip to the connection's thread and back to the event loop: about ten trips
-for a message's read and write, each a queue hand-over and a wake-up on both sides. That was
-most of Sild's own cost per message in the end-to-end benchmark. `DatabaseThread` runs a whole
-unit of work with the synchronous driver on one thread of its own instead: one trip per unit,
-and the event loop never waits on SQLite (a lock held by another process waits on that thread).
+for a message's read and write. That was most of Sild's own cost per message in the end-to-end
+benchmark, so the two units of work of every message (`load_turn`, `save_turn`) take another
+road, `SqliteRunner`:
 
-Under load many messages are handled at once, and their reads (and writes) arrive while the
-thread is busy with the last trip. A `Batch` sends everything that waited to the thread together:
-the reads in one trip, the writes in one trip and one transaction (a "group commit"). With one
-person writing, a batch is one call and nothing changes; with hundreds, the trips and commits
-per message fall by as much as the batches are large.
+- **On the event loop, with a connection that never waits.** SQLite's work for a message is a
+  few dozen microseconds from the page cache. Handing it to a thread costs more than that: each
+  driver call releases Python's lock (the GIL) and takes it back, and while the loop is busy every
+  one of those hand-overs is a forced switch between the two threads (in the benchmark, Sild
+  spent five times the echo bot's system time on them). So the loop's connection does the work
+  itself. Its busy timeout is zero, so it can never wait for a lock, and it never checkpoints, so
+  it never waits for the disk: with WAL and `synchronous=NORMAL`, a commit only appends to the WAL.
+- **On a thread of its own, whatever has to wait.** When another connection holds the lock the
+  loop's connection would need (another process, or the async engine's writer), SQLite answers
+  "busy" at once and the same work goes to the thread, whose connection waits for the lock (the
+  busy timeout) while the loop goes on. The thread also checkpoints the WAL into the database
+  file, every `CHECKPOINT_EVERY` items written on the loop.
 
-Both engines open the same file; WAL lets readers and the writer work side by side, and the
-busy timeout makes a writer wait for the other's transaction rather than fail.
+Under load many messages are handled at once. A `Batch` waits `GATHER_S` for the calls of the
+next moments and runs everything that arrived in one go: the reads together, the writes together
+in one transaction (a "group commit"). With one person writing, that adds two milliseconds to a
+message; with hundreds, the trips and commits per message fall by as much as the batches are large.
+
+Both engines open the same file as the async engine; WAL lets readers and the writer work side
+by side.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, exc
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import URL
 
 BUSY_TIMEOUT_S = 30
 """How long a writer waits for another connection's transaction before giving up."""
+GATHER_S = 0.002
+"""How long a batch waits for more calls before it runs."""
+CHECKPOINT_EVERY = 200
+"""Items written on the loop between two checkpoints on the thread: a message writes a handful
+of pages, so this is about SQLite's own default of a checkpoint every 1,000 pages."""
 
 T = TypeVar("T")
 Item = TypeVar("Item")
@@ -37,67 +54,147 @@ Result = TypeVar("Result")
 
 Outcomes = list[Any]
 """Per item of a batch, in order: its result, or the exception it raised."""
+Work = Callable[[Engine, Sequence[Any]], Outcomes]
 
 
-def set_pragmas(dbapi_connection: Any) -> None:
+def set_pragmas(dbapi_connection: Any, *, checkpoints: bool = True) -> None:
     """Foreign keys on, WAL, and commits that sync at checkpoints rather than every time.
 
     With WAL, `synchronous=NORMAL` keeps the database consistent after a power cut; only the
-    last transactions may be lost (and none when only the process dies).
+    last transactions may be lost (and none when only the process dies). A connection opened with
+    `checkpoints=False` leaves checkpoints to the others (`SqliteRunner` does them on its thread).
     """
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    if not checkpoints:
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.close()
 
 
-class DatabaseThread:
-    """A synchronous engine on a SQLite file, used only from one thread of its own."""
+def is_locked(error: object) -> bool:
+    """Whether `error` is SQLite saying another connection holds a lock (busy or locked)."""
+    if isinstance(error, exc.DBAPIError):
+        error = error.orig
+    if not isinstance(error, sqlite3.Error):
+        return False
+    return (getattr(error, "sqlite_errorcode", 0) & 0xFF) in (
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+    )
 
-    def __init__(self, url: URL, *, hide_parameters: bool = True) -> None:
+
+def _checkpoint(engine: Engine) -> None:
+    """Copy what the WAL holds into the database file, as far as readers allow."""
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").close()
+
+
+class SqliteRunner:
+    """Two synchronous engines on one SQLite file: one used on the event loop (it never waits),
+    one on a thread of its own (for what has to wait: locks and checkpoints)."""
+
+    def __init__(
+        self, url: URL, *, hide_parameters: bool = True, checkpoint_every: int = CHECKPOINT_EVERY
+    ) -> None:
+        url = url.set(drivername="sqlite")
         self.engine: Engine = create_sync_engine(
-            url.set(drivername="sqlite"),
-            connect_args={"timeout": BUSY_TIMEOUT_S},
-            hide_parameters=hide_parameters,
+            url, connect_args={"timeout": BUSY_TIMEOUT_S}, hide_parameters=hide_parameters
         )
+        """The thread's engine."""
         event.listen(self.engine, "connect", lambda connection, _record: set_pragmas(connection))
+        self.here: Engine = create_sync_engine(
+            url, connect_args={"timeout": 0}, hide_parameters=hide_parameters
+        )
+        """The event loop's engine: a lock held elsewhere is an immediate "busy", never a wait."""
+        event.listen(
+            self.here,
+            "connect",
+            lambda connection, _record: set_pragmas(connection, checkpoints=False),
+        )
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sild-sqlite")
         self._batches: list[Batch[Any, Any]] = []
+        self._checkpoint_every = checkpoint_every
+        self._written = 0
+        self._checkpointing: asyncio.Task[None] | None = None
 
     async def run(self, work: Callable[[Engine], T]) -> T:
-        """Run `work(engine)` on the database thread and return what it returns."""
+        """Run `work(engine)` on the thread and return what it returns."""
         return await asyncio.get_running_loop().run_in_executor(self._thread, work, self.engine)
 
-    def batch(self, work: Callable[[Engine, Sequence[Item]], Outcomes]) -> Batch[Item, Result]:
-        """A `Batch` on this thread: `work(engine, items)` handles every item that waited."""
-        batch: Batch[Item, Result] = Batch(self, work)
+    async def run_batch(self, work: Work, items: Sequence[Any], *, writes: bool) -> Outcomes:
+        """`work(engine, items)` on the loop; the items SQLite found locked, again on the thread.
+
+        `work` returns one outcome per item (a result or an exception). An exception raised by
+        `work` itself fails every item, unless it is a lock: then every item goes to the thread.
+        """
+        try:
+            outcomes = work(self.here, items)
+        except Exception as error:
+            if not is_locked(error):
+                raise
+            outcomes = [error] * len(items)
+        locked = [number for number, outcome in enumerate(outcomes) if is_locked(outcome)]
+        if writes:
+            self._wrote(len(items) - len(locked))
+        if locked:
+            waited = [items[number] for number in locked]
+            again = await self.run(lambda engine: work(engine, waited))
+            for number, outcome in zip(locked, again, strict=True):
+                outcomes[number] = outcome
+        return outcomes
+
+    def _wrote(self, count: int) -> None:
+        """Count items written on the loop; checkpoint on the thread every so many."""
+        self._written += count
+        if self._written >= self._checkpoint_every and self._checkpointing is None:
+            self._written = 0
+            self._checkpointing = asyncio.create_task(self._checkpoint())
+
+    async def _checkpoint(self) -> None:
+        try:
+            await self.run(_checkpoint)
+        except Exception:  # a reader in the way, or the disk: the next one catches up
+            pass
+        finally:
+            self._checkpointing = None
+
+    def batch(self, work: Work, *, writes: bool = False) -> Batch[Item, Result]:
+        """A `Batch` of this runner: `work(engine, items)` handles every item that waited.
+
+        `writes` says that `work` writes, so that the items it handles count towards the next
+        checkpoint.
+        """
+        batch: Batch[Item, Result] = Batch(self, work, writes=writes)
         self._batches.append(batch)
         return batch
 
     async def close(self) -> None:
-        """Finish the batches under way, close the thread's connections (on the thread that
-        opened them), then the thread."""
+        """Finish the batches under way and the checkpoint, close both engines' connections (each
+        on the thread that opened them), then the thread."""
         for batch in self._batches:
             await batch.drained()
+        if self._checkpointing is not None:
+            await self._checkpointing
+        self.here.dispose()
         await self.run(lambda engine: engine.dispose())
         self._thread.shutdown(wait=False)
 
 
 class Batch(Generic[Item, Result]):
-    """Calls that arrive while the database thread is busy wait for each other, then go to it
-    together in one trip; each caller gets its own item's result or exception."""
+    """Calls that arrive within a moment of each other, or while the last batch is still under
+    way, run together in one go; each caller gets its own item's result or exception."""
 
-    def __init__(
-        self, thread: DatabaseThread, work: Callable[[Engine, Sequence[Item]], Outcomes]
-    ) -> None:
-        self._thread = thread
+    def __init__(self, runner: SqliteRunner, work: Work, *, writes: bool = False) -> None:
+        self._runner = runner
         self._work = work
+        self._writes = writes
         self._waiting: list[tuple[Item, asyncio.Future[Result]]] = []
         self._draining: asyncio.Task[None] | None = None
 
     async def __call__(self, item: Item) -> Result:
-        """Hand `item` to the next trip and return its result (or raise its exception)."""
+        """Hand `item` to the next batch and return its result (or raise its exception)."""
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         self._waiting.append((item, future))
         if self._draining is None:
@@ -113,13 +210,12 @@ class Batch(Generic[Item, Result]):
         batch: list[tuple[Item, asyncio.Future[Result]]] = []
         try:
             while self._waiting:
+                await asyncio.sleep(GATHER_S)
                 batch, self._waiting = self._waiting, []
                 items = [item for item, _ in batch]
                 try:
-                    outcomes = await self._thread.run(
-                        lambda engine, items=items: self._work(engine, items)  # type: ignore[misc]
-                    )
-                except Exception as error:  # the trip itself failed: so did every item
+                    outcomes = await self._runner.run_batch(self._work, items, writes=self._writes)
+                except Exception as error:  # the batch itself failed: so did every item
                     outcomes = [error] * len(batch)
                 for (_, future), outcome in zip(batch, outcomes, strict=True):
                     if future.done():  # its caller was cancelled; the work was done all the same

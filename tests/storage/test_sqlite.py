@@ -1,5 +1,6 @@
-"""SQLite's database thread: the per-message read and write run off the event loop, on the same
-file as the async engine, with the same settings."""
+"""SQLite's runner: the per-message read and write run on the event loop's own connection, which
+never waits, and on a thread only when they must wait for a lock; same file and settings as the
+async engine."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import asyncio
 import sqlite3
 import threading
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -16,7 +19,7 @@ from bot.core.messages import ChatRef, Platform
 from bot.core.ports import Conversation, UserProfile
 from bot.storage.db import open_store
 from bot.storage.repository import SqlStore
-from bot.storage.sqlite import DatabaseThread
+from bot.storage.sqlite import SqliteRunner
 
 CHAT = ChatRef(Platform.TELEGRAM, "42")
 
@@ -28,22 +31,30 @@ async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
     await sql.close()
 
 
-def thread_of(store: SqlStore) -> DatabaseThread:
-    assert store._thread is not None
-    return store._thread
+def runner_of(store: SqlStore) -> SqliteRunner:
+    assert store._sqlite is not None
+    return store._sqlite
+
+
+def pragmas(engine: Engine) -> tuple[str, tuple[Any, ...]]:
+    """The thread it runs on, and journal mode, foreign keys, synchronous, busy timeout (ms) and
+    the WAL's auto-checkpoint (pages) of a connection of `engine`."""
+    names = ("journal_mode", "foreign_keys", "synchronous", "busy_timeout", "wal_autocheckpoint")
+    with engine.connect() as connection:
+        values = tuple(connection.execute(text(f"PRAGMA {name}")).scalar_one() for name in names)
+    return threading.current_thread().name, values
 
 
 async def test_the_thread_runs_off_the_loop_with_the_same_pragmas(store: SqlStore) -> None:
-    def read(engine: Engine) -> tuple[str, str, int, int]:
-        with engine.connect() as connection:
-            mode = connection.execute(text("PRAGMA journal_mode")).scalar_one()
-            keys = connection.execute(text("PRAGMA foreign_keys")).scalar_one()
-            sync = connection.execute(text("PRAGMA synchronous")).scalar_one()
-        return threading.current_thread().name, mode, keys, sync
-
-    name, mode, keys, sync = await thread_of(store).run(read)
+    name, values = await runner_of(store).run(pragmas)
     assert name.startswith("sild-sqlite") and name != threading.current_thread().name
-    assert (mode, keys, sync) == ("wal", 1, 1)  # 1 is NORMAL
+    assert values == ("wal", 1, 1, 30_000, 1000)  # synchronous 1 is NORMAL
+
+
+def test_the_loops_connection_never_waits_for_a_lock_or_a_checkpoint(store: SqlStore) -> None:
+    name, values = pragmas(runner_of(store).here)
+    assert name == threading.current_thread().name
+    assert values == ("wal", 1, 1, 0, 0)
 
 
 async def test_both_engines_see_each_others_writes(store: SqlStore) -> None:
@@ -70,6 +81,7 @@ async def test_a_locked_database_waits_on_the_thread_not_the_loop(
     store: SqlStore, tmp_path: Path
 ) -> None:
     """Another process holding the write lock must not freeze every other conversation."""
+    trips = count_trips(store)
     other = sqlite3.connect(tmp_path / "sild.db", isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     ticks = 0
@@ -78,10 +90,41 @@ async def test_a_locked_database_waits_on_the_thread_not_the_loop(
         await asyncio.sleep(0.01)  # the loop keeps running while the save waits for the lock
         ticks += 1
     assert ticks == 20 and not save.done()
+    # Reading needs no lock under WAL: the next message of another chat is read on the loop.
+    user, conversation = await store.load_turn("telegram", "8", ChatRef(Platform.TELEGRAM, "8"))
+    assert user is None and conversation.state == "new"
+    assert trips.thread == 1  # only the waiting save
     other.execute("COMMIT")
     other.close()
     await save
     assert (await store.load_conversation(CHAT)).state == "menu"
+
+
+async def test_a_message_is_read_and_written_without_a_trip_to_the_thread(
+    store: SqlStore,
+) -> None:
+    trips = count_trips(store)
+    _, conversation = await store.load_turn("telegram", "7", CHAT)
+    conversation.state = "menu"
+    await store.save_turn(conversation, UserProfile("telegram", "7", "fi", "FI"))
+    assert (trips.batches, trips.thread) == (2, 0)
+    assert (await store.load_conversation(CHAT)).state == "menu"
+
+
+async def test_the_thread_checkpoints_what_the_loop_wrote(store: SqlStore, tmp_path: Path) -> None:
+    runner = runner_of(store)
+    runner._checkpoint_every = 5
+    trips = count_trips(store)
+    for chat in chats(12):
+        await store.save_turn(Conversation(chat, "menu"))
+    await asyncio.sleep(0.1)  # let the second checkpoint run
+    assert trips.works.count("_checkpoint") == 2  # after the 5th and the 10th write
+    other = sqlite3.connect(tmp_path / "sild.db")
+    _, in_wal, _ = other.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    other.close()
+    # The WAL starts again after a checkpoint: it holds the last two writes (a few pages), not
+    # everything since the database was created (about 80 pages here without the checkpoints).
+    assert in_wal < 20
 
 
 async def test_a_store_can_be_closed_and_the_file_opened_again(tmp_path: Path) -> None:
@@ -101,17 +144,35 @@ def chats(count: int) -> list[ChatRef]:
     return [ChatRef(Platform.TELEGRAM, str(100 + number)) for number in range(count)]
 
 
-def count_trips(store: SqlStore) -> list[int]:
-    """Count the database thread's trips from now on (a list, so the count can be read later)."""
-    thread = thread_of(store)
-    trips = [0]
-    run = thread.run
+@dataclass
+class Trips:
+    """What the runner did from some moment on."""
 
-    async def counted(work):  # type: ignore[no-untyped-def]
-        trips[0] += 1
+    batches: int = 0
+    """Batches run (on the loop, and again on the thread for what was locked)."""
+    thread: int = 0
+    """Trips to the thread."""
+    works: list[str] = field(default_factory=list)
+    """The names of the functions run on the thread."""
+
+
+def count_trips(store: SqlStore) -> Trips:
+    """Count the runner's batches and thread trips from now on."""
+    runner = runner_of(store)
+    trips = Trips()
+    run, run_batch = runner.run, runner.run_batch
+
+    async def counted_run(work):  # type: ignore[no-untyped-def]
+        trips.thread += 1
+        trips.works.append(getattr(work, "__name__", "?"))
         return await run(work)
 
-    thread.run = counted  # type: ignore[method-assign]
+    async def counted_batch(work, items, *, writes):  # type: ignore[no-untyped-def]
+        trips.batches += 1
+        return await run_batch(work, items, writes=writes)
+
+    runner.run = counted_run  # type: ignore[method-assign]
+    runner.run_batch = counted_batch  # type: ignore[method-assign]
     return trips
 
 
@@ -123,7 +184,7 @@ async def test_turns_handled_at_once_share_trips_and_one_commit(store: SqlStore)
     await asyncio.gather(
         *(store.save_turn(Conversation(c, f"answer:{c.chat_id}", user_id=c.chat_id)) for c in many)
     )
-    assert trips[0] < 10  # 100 reads and writes, a handful of trips
+    assert trips.batches == 2  # 100 reads and writes: one batch of each
     for chat in many:
         assert (await store.load_conversation(chat)).state == f"answer:{chat.chat_id}"
 

@@ -59,7 +59,7 @@ def test_the_loops_connection_never_waits_for_a_lock_or_a_checkpoint(store: SqlS
 
 async def test_both_engines_see_each_others_writes(store: SqlStore) -> None:
     await store.save_user(UserProfile("telegram", "7", "ru", "EE"))  # async engine
-    user, conversation = await store.load_turn("telegram", "7", CHAT)  # database thread
+    user, conversation = await store.load_turn("telegram", "7", CHAT)  # the runner
     assert user is not None and (user.language, user.country) == ("ru", "EE")
     assert conversation.state == Conversation(CHAT).state
 

@@ -218,7 +218,7 @@ def build_index(
     stemmers = stemmers or shared_stemmers()
     maps: dict[str, SynonymMap] = {}
     members: dict[str, list[list[str]]] = defaultdict(list)
-    for lang in (*LANGUAGES, *synonyms):
+    for lang in dict.fromkeys((*LANGUAGES, *synonyms)):  # each language once, in order
         groups = []
         for group in synonyms.get(lang, ()):
             groups.append([[stemmers.stem(w, lang) for w in words(str(m))] for m in group])

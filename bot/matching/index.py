@@ -184,13 +184,20 @@ class Index:
         return [(t, f) for t, f in out if t]
 
     def _word(self, synonyms: SynonymMap, word: str) -> tuple[str, str, str]:
-        """A word's stem, folded form and own term (empty for a stopword)."""
+        """A word's stem, folded form and own term (empty for a stopword).
+
+        A single letter gets a term only through a synonym group ("h" for "per hour"): alone it
+        says nothing of a topic. As a term of its own, the "a" of the keyword "a-kassa" made the
+        English "a" of "how do I find a doctor", typed in an Estonian chat, the strongest evidence
+        for the unemployment fund.
+        """
         lang = synonyms.lang
         stem = self.stemmers.stem(word, lang)
         folded = fold_diacritics(word)
         if is_stopword(folded, lang):
             return stem, folded, ""
-        return stem, folded, synonyms.get((stem,)) or term(lang, stem)
+        own = "" if len(folded) == 1 and folded.isalpha() else term(lang, stem)
+        return stem, folded, synonyms.get((stem,)) or own
 
 
 _STEMMERS: list[Stemmers] = []

@@ -296,6 +296,22 @@ def test_synonyms_of_one_language_do_not_leak_into_another() -> None:
     assert match(index, "касса", "ru", Thresholds()).best.id == "register"  # type: ignore[union-attr]
 
 
+def test_a_single_letter_is_a_term_only_through_a_synonym() -> None:
+    entries = [
+        _entry("fund", "et", "a-kassa liikmeks"),
+        _entry("pay", "en", "minimum pay per hour"),
+    ]
+    index = build_index(entries, {}, {"en": [["per hour", "h"]]})
+    assert "et:a" not in index.idf  # the "a" of "a-kassa" says nothing alone
+    assert "et:kassa" in index.idf
+    assert match(index, "12 e/h", "en", Thresholds()).candidates[0].id == "pay"
+
+
+def test_english_articles_in_an_estonian_chat_are_not_evidence(library: Library) -> None:
+    """The keyword "a-kassa" once made the English "a" the strongest term of this question."""
+    assert _best(library, "how do I find a doctor", "et") == "health-find-doctor"
+
+
 def test_matching_is_repeatable_and_leaves_the_index_alone(library: Library) -> None:
     index = library.index
     sizes = (len(index.phrasings), len(index.idf), len(index.lexicon), len(index.postings))

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -60,6 +61,11 @@ FOREIGN_WORD = 0.85
 
 SHORT_WORD = 3
 """Words this short are matched only in the person's own language."""
+
+PLAINLY_OTHER = 2
+PLAINLY_SHARE = 0.6
+"""A question reads as written in another language when at least `PLAINLY_OTHER` of its words,
+and at least this share of the words found, were found in that language."""
 
 TRANSLITERATED_MIN = 6
 """Cyrillic words shorter than this are not compared with Latin names (too many look alike)."""
@@ -560,11 +566,33 @@ def wanted_language(text: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+def written_in_another_language(terms: Sequence[Term], lang: str) -> str | None:
+    """The language a question is plainly written in when that is not `lang`: most of the words
+    found, and at least two, were found in that one other language (a single foreign word may be
+    a false friend or a borrowed name)."""
+    # Each written word once: a phrase's synonym term comes with the terms of its words.
+    found = Counter(
+        t.term.lstrip("~").partition(":")[0] for t in terms if t.term and " " not in t.word
+    )
+    if not found:
+        return None
+    other, count = found.most_common(1)[0]
+    if other != lang and count >= PLAINLY_OTHER and count >= PLAINLY_SHARE * sum(found.values()):
+        return other
+    return None
+
+
 def match(index: Index, text: str, lang: str, thresholds: Thresholds) -> MatchResult:
     """Rank every key for a question and decide: answer, suggest, or none."""
     truncated = len(text) > MAX_QUERY_CHARS
     sentences = sentences_of(text)
     terms = resolve(index, text, lang, thresholds.fuzzy, sentences)
+    written_in = written_in_another_language(terms, lang)
+    if written_in is not None:
+        # Someone who chose Estonian may still type English: read the question as what it is,
+        # rather than weigh each of its words as a possible false friend.
+        lang = written_in
+        terms = resolve(index, text, lang, thresholds.fuzzy, sentences)
     # Spelling is compared in the person's language and in those their words were found in.
     langs = {lang, *(t.term.lstrip("~").partition(":")[0] for t in terms if t.term)}
     ws = [word for sentence in sentences for word in sentence]

@@ -9,7 +9,15 @@ from hypothesis import strategies as st
 from bot.core.faq import Candidate, FaqEntry, Intent
 from bot.knowledge import Library
 from bot.matching.index import build_index
-from bot.matching.matcher import MAX_QUERY_CHARS, Thresholds, match, resolve, wanted_language
+from bot.matching.matcher import (
+    MAX_QUERY_CHARS,
+    Term,
+    Thresholds,
+    match,
+    resolve,
+    wanted_language,
+    written_in_another_language,
+)
 
 
 def _entry(entry_id: str, lang: str, *questions: str) -> FaqEntry:
@@ -310,6 +318,30 @@ def test_a_single_letter_is_a_term_only_through_a_synonym() -> None:
 def test_english_articles_in_an_estonian_chat_are_not_evidence(library: Library) -> None:
     """The keyword "a-kassa" once made the English "a" the strongest term of this question."""
     assert _best(library, "how do I find a doctor", "et") == "health-find-doctor"
+
+
+def test_a_question_plainly_in_another_language_is_read_in_it() -> None:
+    def found(*terms: str) -> list[Term]:
+        return [Term(word, known, 1.0) for word, known in (t.split("=") for t in terms)]
+
+    assert written_in_another_language(found("dentist=en:dentist", "tooth=en:tooth"), "et") == "en"
+    # One foreign word may be a false friend or a name; words of the chat's language decide.
+    assert written_in_another_language(found("dentist=en:dentist"), "et") is None
+    assert (
+        written_in_another_language(found("register=et:register", "jobless=en:jobless"), "et")
+        is None
+    )
+    assert written_in_another_language(found("dentist=en:dentist", "tooth=en:tooth"), "en") is None
+    # A phrase's synonym term comes with its words' terms: the written words count once each.
+    phrase = found("smart id=~ru:smart_id", "smart=ru:smart", "reset=en:reset")
+    assert written_in_another_language(phrase, "en") is None
+
+
+def test_english_typed_in_any_chat_scores_as_in_an_english_one(library: Library) -> None:
+    for question in ("I need a dentist for my tooth", "is there a family cafe this week"):
+        english = library.match(question, "en", None)
+        for lang in ("et", "fi", "ru"):
+            assert library.match(question, lang, None).candidates == english.candidates
 
 
 def test_matching_is_repeatable_and_leaves_the_index_alone(library: Library) -> None:

@@ -31,6 +31,7 @@ by side.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +40,8 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Engine, event, exc
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import URL
+
+log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_S = 30
 """How long a writer waits for another connection's transaction before giving up."""
@@ -155,8 +158,8 @@ class SqliteRunner:
     async def _checkpoint(self) -> None:
         try:
             await self.run(_checkpoint)
-        except Exception:  # a reader in the way, or the disk: the next one catches up
-            pass
+        except Exception as error:  # the next checkpoint catches up; a full disk shows here first
+            log.warning("SQLite: checkpointing the WAL failed: %s", error)
         finally:
             self._checkpointing = None
 

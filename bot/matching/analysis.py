@@ -78,6 +78,11 @@ def term(lang: str, stem: str) -> str:
     return f"{lang}:{stem}"
 
 
+def term_language(known: str) -> str:
+    """The language of an index term: of a stem's term, or of a synonym group's (`~lang:…`)."""
+    return known.lstrip("~").partition(":")[0]
+
+
 class SynonymMap:
     """Maps words and phrases that mean the same, in one language's file, to one canonical term.
 

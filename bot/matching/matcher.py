@@ -33,7 +33,14 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from bot.core.faq import LANGUAGES, Candidate, Intent, MatchResult
-from bot.matching.analysis import is_cyrillic, term, to_cyrillic, to_latin, words
+from bot.matching.analysis import (
+    is_cyrillic,
+    term,
+    term_language,
+    to_cyrillic,
+    to_latin,
+    words,
+)
 from bot.matching.index import (
     GENERIC_WEIGHT,
     MAX_ENDING,
@@ -571,9 +578,7 @@ def written_in_another_language(terms: Sequence[Term], lang: str) -> str | None:
     found, and at least two, were found in that one other language (a single foreign word may be
     a false friend or a borrowed name)."""
     # Each written word once: a phrase's synonym term comes with the terms of its words.
-    found = Counter(
-        t.term.lstrip("~").partition(":")[0] for t in terms if t.term and " " not in t.word
-    )
+    found = Counter(term_language(t.term) for t in terms if t.term and " " not in t.word)
     if not found:
         return None
     other, count = found.most_common(1)[0]
@@ -594,7 +599,7 @@ def match(index: Index, text: str, lang: str, thresholds: Thresholds) -> MatchRe
         lang = written_in
         terms = resolve(index, text, lang, thresholds.fuzzy, sentences)
     # Spelling is compared in the person's language and in those their words were found in.
-    langs = {lang, *(t.term.lstrip("~").partition(":")[0] for t in terms if t.term)}
+    langs = {lang, *(term_language(t.term) for t in terms if t.term)}
     ws = [word for sentence in sentences for word in sentence]
     scores = blend_spelling(index, ws, langs, score(index, terms, thresholds), thresholds)
     off_topic = sum(1 for t in terms if t.outside)

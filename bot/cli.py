@@ -242,10 +242,10 @@ async def _chat(settings: Settings, lang: str | None, country: str | None, user:
 
 
 def _library(settings: Settings):  # type: ignore[no-untyped-def]
-    from bot.knowledge import Library, load_checked
+    from bot.content.loader import load
+    from bot.knowledge import Library
 
-    content, _ = load_checked(settings.content_dir)
-    return Library(content, settings.thresholds)
+    return Library(load(settings.content_dir), settings.thresholds)
 
 
 def _ask(settings: Settings, text: str, lang: str, country: str | None, as_json: bool) -> int:
@@ -353,10 +353,10 @@ def _content_check(settings: Settings) -> int:
 
 
 def _content_coverage(settings: Settings) -> int:
+    from bot.content.loader import load
     from bot.editor import coverage, format_coverage
-    from bot.knowledge import load_checked
 
-    content, _ = load_checked(settings.content_dir)
+    content = load(settings.content_dir)
     print(format_coverage(coverage(content)))
     return 0
 

@@ -88,10 +88,13 @@ class Library:
         return "**112**"
 
 
-def load_checked(root: Path, today: date | None = None) -> tuple[ContentSet, list[Problem]]:
-    """Load content and run every check; the problems include the loader's own."""
+def load_checked(
+    root: Path, today: date | None = None, *, warnings: bool = True
+) -> tuple[ContentSet, list[Problem]]:
+    """Load content and run every check; the problems include the loader's own. With
+    `warnings=False` only errors are looked for (see `check`)."""
     content = load(root)
-    problems = content.problems + check(content, today or date.today())
+    problems = content.problems + check(content, today or date.today(), warnings=warnings)
     return content, problems
 
 
@@ -101,7 +104,7 @@ class LiveLibrary:
     def __init__(self, root: Path, thresholds: Thresholds | None = None) -> None:
         self.root = root
         self.thresholds = thresholds or Thresholds()
-        content, problems = load_checked(root)
+        content, problems = load_checked(root, warnings=False)
         errors = [p for p in problems if p.severity is Severity.ERROR]
         for problem in errors:
             log.error("content: %s", problem)
@@ -138,7 +141,7 @@ class LiveLibrary:
             return False
         self._signature = signature
         try:
-            content, problems = load_checked(self.root)
+            content, problems = load_checked(self.root, warnings=False)
         except OSError as error:
             log.error(
                 "content folder %s cannot be read (%s): the last good content stays live",

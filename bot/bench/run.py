@@ -34,8 +34,9 @@ from typing import Any
 from bot.bench.latency import LatencyPlan, Question, measure_latency
 from bot.bench.memory import measure_memory
 from bot.bench.quality import LANGUAGE_ORDER, measure_quality, question_sets
+from bot.content.loader import load
 from bot.evaluation import read_jsonl
-from bot.knowledge import Library, load_checked
+from bot.knowledge import Library
 from bot.matching.matcher import Thresholds
 from bot.settings import PROJECT_ROOT
 
@@ -87,7 +88,7 @@ def run_bench(
     say = progress or (lambda _: None)
     notes: list[str] = []
     started = time.perf_counter()
-    content, _ = load_checked(options.content_dir)
+    content = load(options.content_dir)
     library = Library(content, options.thresholds)
 
     if options.sets is None:

@@ -21,8 +21,13 @@ TITLE_MAX = 60
 FAQ_LINK = re.compile(r"\]\(faq:([^)\s]*)\)")
 
 
-def check(content: ContentSet, today: date) -> list[Problem]:
-    """Every cross-file problem: missing translations, broken links, stale or drifting entries."""
+def check(content: ContentSet, today: date, *, warnings: bool = True) -> list[Problem]:
+    """Every cross-file problem: missing translations, broken links, stale or drifting entries.
+
+    With `warnings=False` only errors are looked for: starting or reloading the bot needs to
+    know whether content may go live, and the warnings (off-topic words in phrasings, phone
+    numbers without a source, stale reviews) are for `bot content check` to show an editor.
+    """
     problems: list[Problem] = []
     all_ids = {entry_id for by_id in content.entries.values() for entry_id in by_id}
     for entry_id in sorted(all_ids):
@@ -44,7 +49,7 @@ def check(content: ContentSet, today: date) -> list[Problem]:
             where = ", ".join(f"{e.path}: {e.category}" for e in present.values())
             problems.append(Problem(some.path, 0, f"category differs between languages ({where})"))
         reviewed = [e.reviewed for e in present.values() if e.reviewed]
-        if reviewed and max(reviewed) - min(reviewed) > DRIFT_AFTER:
+        if warnings and reviewed and max(reviewed) - min(reviewed) > DRIFT_AFTER:
             oldest = min(present.values(), key=lambda e: e.reviewed or date.max)
             newest = max(present.values(), key=lambda e: e.reviewed or date.min)
             problems.append(
@@ -66,6 +71,8 @@ def check(content: ContentSet, today: date) -> list[Problem]:
         problems.extend(
             _check_entry(entry.path, entry.related, entry.shared, entry.variants, all_ids)
         )
+        if not warnings:
+            continue
         if entry.reviewed and today - entry.reviewed > STALE_AFTER:
             problems.append(
                 Problem(
@@ -84,10 +91,11 @@ def check(content: ContentSet, today: date) -> list[Problem]:
                     Severity.WARNING,
                 )
             )
-    problems.extend(_check_outside(content))
-    problems.extend(_check_phones(content))
+    if warnings:
+        problems.extend(_check_outside(content))
+        problems.extend(_check_phones(content))
     problems.extend(check_events(content.events, today))
-    return problems
+    return problems if warnings else [p for p in problems if p.severity is Severity.ERROR]
 
 
 def _check_outside(content: ContentSet) -> list[Problem]:

@@ -113,6 +113,25 @@ def test_stale_and_drifting_entries_are_warnings(tmp_path: Path) -> None:
     assert any("translation may be out of date" in m for m in messages)
 
 
+def test_without_warnings_the_check_finds_the_same_errors_and_nothing_else(
+    tmp_path: Path,
+) -> None:
+    """Starting and reloading the bot ask only whether content may go live."""
+    root = tmp_path / "content"
+    for lang in ("et", "fi", "ru"):
+        _write(root, lang, "a.md", GOOD)
+    stale = GOOD.replace("2026-11-01", "2024-01-01").replace("Call 1220.", "Call 09 1234 5678.")
+    _write(root, "en", "a.md", stale.replace("sources:", "related: [missing-one]\nsources:"))
+    (root / "outside").mkdir()
+    (root / "outside" / "en.yaml").write_text("- nurse\n", encoding="utf-8")
+    content = load(root)
+    every = check(content, date(2026, 11, 23))
+    errors = check(content, date(2026, 11, 23), warnings=False)
+    assert {p.severity for p in every} == {Severity.ERROR, Severity.WARNING}
+    assert errors == [p for p in every if p.severity is Severity.ERROR]
+    assert len(errors) == 1 and "related entry 'missing-one'" in str(errors[0])
+
+
 def test_broken_synonyms_and_intents_are_reported(tmp_path: Path) -> None:
     root = tmp_path / "content"
     (root / "synonyms").mkdir(parents=True)

@@ -324,7 +324,9 @@ def _weigh(
         if not unique:
             continue
         position = len(index.phrasings)
-        index.phrasings.append(Phrasing(key, lang, unique, sum(index.idf[t] for t in unique)))
+        # fsum: the same weight whatever order the set gives its terms in.
+        weight = math.fsum(index.idf[t] for t in unique)
+        index.phrasings.append(Phrasing(key, lang, unique, weight))
         for t in unique:
             postings[t].append(position)
     index.postings = {t: tuple(p) for t, p in postings.items()}
@@ -415,7 +417,10 @@ def _typo_pools(index: Index) -> None:
         for written, known in forms.items():
             if len(written) >= 4 and written.isalpha():
                 _add(lang, written, known)
-    for stem_term, known in sorted(index.lexicon.items(), key=lambda item: len(item[0])):
+    # Shortest stems first, and of stems as long, the first in alphabetical order: a prefix of
+    # both ("organi" of "organis" and "organiz") then stands for the same one in every process
+    # (the lexicon's own order follows set order, which changes with the hash seed).
+    for stem_term, known in sorted(index.lexicon.items(), key=lambda item: (len(item[0]), item)):
         lang, _, stem = stem_term.partition(":")
         if len(stem) >= 4 and stem.isalpha():
             _add(lang, stem, known)

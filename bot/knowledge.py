@@ -12,6 +12,7 @@ import logging
 from datetime import date
 from pathlib import Path
 
+from bot import collector
 from bot.content.check import check
 from bot.content.loader import ContentSet, load
 from bot.content.problems import Problem, Severity
@@ -30,9 +31,10 @@ class Library:
     def __init__(self, content: ContentSet, thresholds: Thresholds | None = None) -> None:
         self.content = content
         self.thresholds = thresholds or Thresholds()
-        self.index: Index = build_index(
-            content.all_entries(), content.intents, content.synonyms, content.outside
-        )
+        with collector.paused():
+            self.index: Index = build_index(
+                content.all_entries(), content.intents, content.synonyms, content.outside
+            )
         self.crisis_signals: list[Signal] = compile_signals(
             phrase for info in content.crisis.values() for phrase in info.signals
         )
@@ -93,8 +95,9 @@ def load_checked(
 ) -> tuple[ContentSet, list[Problem]]:
     """Load content and run every check; the problems include the loader's own. With
     `warnings=False` only errors are looked for (see `check`)."""
-    content = load(root)
-    problems = content.problems + check(content, today or date.today(), warnings=warnings)
+    with collector.paused():
+        content = load(root)
+        problems = content.problems + check(content, today or date.today(), warnings=warnings)
     return content, problems
 
 

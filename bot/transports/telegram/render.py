@@ -52,23 +52,24 @@ class RenderedMessage:
 def render(reply: Outbound, bot_username: str | None = None) -> RenderedMessage:
     """Render a reply: HTML chunks that each fit in one message, and its inline keyboard.
 
-    A reply made only of content (`Outbound.from_content`) is rendered once and then reused:
-    the same FAQ answer goes to many people, and parsing its Markdown is most of a reply's cost.
+    A reply made only of content (`Outbound.from_content`) has its text and its keyboard
+    rendered once and then reused, each on its own: the same FAQ answer goes to many people,
+    with other topics offered under it, and parsing its Markdown is most of a reply's cost.
     """
     if reply.from_content:
-        return _render_content(reply.text, reply.buttons, bot_username)
-    return _render(reply.text, reply.buttons, bot_username)
+        return RenderedMessage(
+            _content_chunks(reply.text, bot_username), _content_keyboard(reply.buttons)
+        )
+    return RenderedMessage(_chunks(reply.text, bot_username), keyboard(reply.buttons))
 
 
-def _render(
-    text: str, buttons: Sequence[Sequence[Button]], bot_username: str | None
-) -> RenderedMessage:
+def _chunks(text: str, bot_username: str | None) -> tuple[str, ...]:
     html = rewrite_links(to_html(text), bot_username).strip() or EMPTY_TEXT
-    return RenderedMessage(tuple(split_html(html)), keyboard(buttons))
+    return tuple(split_html(html))
 
 
 # Only content goes in here, never what a person wrote (see `Outbound.from_content`).
-_render_content = lru_cache(maxsize=REMEMBERED)(_render)
+_content_chunks = lru_cache(maxsize=REMEMBERED)(_chunks)
 
 
 def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
@@ -90,6 +91,10 @@ def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
         if kept:
             markup.append(kept)
     return InlineKeyboardMarkup(markup) if markup else None
+
+
+# The same keyboards recur under different answers; a markup cannot be changed once made.
+_content_keyboard = lru_cache(maxsize=REMEMBERED)(keyboard)
 
 
 def fits_callback_data(payload: str) -> bool:

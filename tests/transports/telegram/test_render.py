@@ -149,15 +149,20 @@ def test_plain_text_fallback_drops_tags_and_unescapes() -> None:
 
 
 def test_content_replies_are_rendered_once_and_a_persons_words_never_kept() -> None:
-    from bot.transports.telegram.render import _render_content
+    from bot.transports.telegram.render import _content_chunks
 
     answer = "**Kela**\n\nCall [Kela](https://www.kela.fi). See [the doctor](faq:health-doctor)."
     buttons = ((Button("Helpful", "fb+:x"), Button("Menu", "menu")),)
     content = Outbound(CHAT, answer, buttons, from_content=True)
     first = render(content, "sild_bot")
     assert first == render(Outbound(CHAT, answer, buttons), "sild_bot")  # the same either way
-    assert render(content, "sild_bot") is first  # reused, not rendered again
+    again = render(content, "sild_bot")
+    assert again.chunks is first.chunks and again.keyboard is first.keyboard  # reused
+    # The same answer under other buttons reuses its text.
+    menu_only = ((Button("Menu", "menu"),),)
+    other = render(Outbound(CHAT, answer, menu_only, from_content=True), "sild_bot")
+    assert other.chunks is first.chunks and other.keyboard != first.keyboard
 
-    kept = _render_content.cache_info().currsize
+    kept = _content_chunks.cache_info().currsize
     render(reply("my neighbour's name is Zorbulon"), "sild_bot")
-    assert _render_content.cache_info().currsize == kept
+    assert _content_chunks.cache_info().currsize == kept

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape, unescape
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -90,7 +91,37 @@ def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
                 )
         if kept:
             markup.append(kept)
-    return InlineKeyboardMarkup(markup) if markup else None
+    return Keyboard(markup) if markup else None
+
+
+class Keyboard(InlineKeyboardMarkup):
+    """An inline keyboard that works out its Bot API form once.
+
+    A content reply's keyboard is remembered and goes under the same answer for many people;
+    python-telegram-bot would walk every button's attributes again for each message it sends.
+    """
+
+    __slots__ = ("_encoded",)
+
+    def to_dict(self, recursive: bool = True) -> dict[str, Any]:
+        """The keyboard as the Bot API takes it: worked out on the first call, then copied."""
+        if not recursive:
+            return super().to_dict(recursive)
+        encoded: dict[str, Any] | None = getattr(self, "_encoded", None)
+        if encoded is None:
+            # python-telegram-bot lets its objects' protected attributes be set after creation.
+            encoded = self._encoded = super().to_dict(recursive)
+        fresh: dict[str, Any] = _fresh(encoded)
+        return fresh
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of JSON-like data down to its last list and dict, so no caller shares them."""
+    if isinstance(value, dict):
+        return {key: _fresh(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fresh(item) for item in value]
+    return value
 
 
 # The same keyboards recur under different answers; a markup cannot be changed once made.

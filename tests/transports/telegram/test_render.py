@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 import bot.transports.telegram  # noqa: F401
 from bot.core.messages import Button, ChatRef, Outbound, Platform
@@ -11,6 +12,7 @@ from bot.core.texts import escape_markdown
 from bot.transports.telegram.render import (
     EMPTY_TEXT,
     TEXT_LIMIT,
+    keyboard,
     render,
     rewrite_links,
     split_html,
@@ -166,3 +168,18 @@ def test_content_replies_are_rendered_once_and_a_persons_words_never_kept() -> N
     kept = _content_chunks.cache_info().currsize
     render(reply("my neighbour's name is Zorbulon"), "sild_bot")
     assert _content_chunks.cache_info().currsize == kept
+
+
+def test_a_keyboard_is_encoded_once_and_each_caller_gets_its_own_copy() -> None:
+    rows = ((Button("Helpful", "fb+:x"), Button("Not helpful", "fb-:x")), (Button("Menu", "menu"),))
+    markup = keyboard(rows)
+    assert markup is not None
+    plain = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.action) for b in row] for row in rows]
+    )
+    assert markup == plain and markup.to_dict() == plain.to_dict()
+    first = markup.to_dict()
+    first["inline_keyboard"][0][0]["text"] = "changed by a caller"
+    first["inline_keyboard"].append([])
+    assert markup.to_dict() == plain.to_dict()
+    assert markup.to_json() == plain.to_json()  # what goes to the Bot API

@@ -507,15 +507,20 @@ def score(index: Index, terms: list[Term], thresholds: Thresholds) -> dict[str, 
     scores: dict[str, float] = {}
     phrasing_weight = index.phrasing_weight
     postings = [(index.key_postings.get(known, {}), w) for known, w in weights.items()]
+    # dice = 2 * shared / (shared + slack * (total - shared) + weight), written with the
+    # constants taken out of the loop over the key's phrasings.
+    rest = slack * total
+    keep = 1.0 - slack
     for key in heapq.nlargest(CLOSE_LOOK, coverage, key=coverage.__getitem__):
-        overlap: dict[int, float] = defaultdict(float)
+        overlap: dict[int, float] = {}
+        shared_so_far = overlap.get
         for by_key, w in postings:
             for position in by_key.get(key, ()):
-                overlap[position] += w
+                overlap[position] = shared_so_far(position, 0.0) + w
         close = 0.0
         best = -1
         for position, shared in overlap.items():
-            dice = 2 * shared / (shared + slack * (total - shared) + phrasing_weight[position])
+            dice = 2 * shared / (keep * shared + rest + phrasing_weight[position])
             if dice > close:
                 close, best = dice, position
         # The question says exactly what its closest phrasing says, no more and no less.

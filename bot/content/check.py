@@ -49,7 +49,7 @@ def check(content: ContentSet, today: date, *, warnings: bool = True) -> list[Pr
             where = ", ".join(f"{e.path}: {e.category}" for e in present.values())
             problems.append(Problem(some.path, 0, f"category differs between languages ({where})"))
         reviewed = [e.reviewed for e in present.values() if e.reviewed]
-        if warnings and reviewed and max(reviewed) - min(reviewed) > DRIFT_AFTER:
+        if reviewed and max(reviewed) - min(reviewed) > DRIFT_AFTER:
             oldest = min(present.values(), key=lambda e: e.reviewed or date.max)
             newest = max(present.values(), key=lambda e: e.reviewed or date.min)
             problems.append(
@@ -71,8 +71,6 @@ def check(content: ContentSet, today: date, *, warnings: bool = True) -> list[Pr
         problems.extend(
             _check_entry(entry.path, entry.related, entry.shared, entry.variants, all_ids)
         )
-        if not warnings:
-            continue
         if entry.reviewed and today - entry.reviewed > STALE_AFTER:
             problems.append(
                 Problem(
@@ -91,7 +89,7 @@ def check(content: ContentSet, today: date, *, warnings: bool = True) -> list[Pr
                     Severity.WARNING,
                 )
             )
-    if warnings:
+    if warnings:  # these two only ever warn, and read every phrasing and answer
         problems.extend(_check_outside(content))
         problems.extend(_check_phones(content))
     problems.extend(check_events(content.events, today))

@@ -24,9 +24,9 @@ FAQ_LINK = re.compile(r"\]\(faq:([^)\s]*)\)")
 def check(content: ContentSet, today: date, *, warnings: bool = True) -> list[Problem]:
     """Every cross-file problem: missing translations, broken links, stale or drifting entries.
 
-    With `warnings=False` only errors are looked for: starting or reloading the bot needs to
-    know whether content may go live, and the warnings (off-topic words in phrasings, phone
-    numbers without a source, stale reviews) are for `bot content check` to show an editor.
+    With `warnings=False` only errors are returned, and the costly warning checks (off-topic
+    words in phrasings, phone numbers without a source) are skipped: starting or reloading the
+    bot needs to know whether content may go live; warnings are for `bot content check`.
     """
     problems: list[Problem] = []
     all_ids = {entry_id for by_id in content.entries.values() for entry_id in by_id}

@@ -113,7 +113,9 @@ async def build_app(settings: Settings) -> App:
     desk = build_desk(settings, SqlTicketStore(store.sessions))
     dispatcher = Dispatcher(store.sessions)
     dispatcher.on_give_up = _report_in_ticket(desk, dispatcher)
-    events = EventDesk(SqlEvents(store.sessions), dispatcher, translations, quiet=settings.quiet)
+    events = EventDesk(
+        SqlEvents(store.sessions, store.rows), dispatcher, translations, quiet=settings.quiet
+    )
     scheduler = Scheduler(
         events,
         hours=settings.reminders,

@@ -75,7 +75,7 @@ async def run(settings: Settings, args: argparse.Namespace, out: TextIO | None =
     store = await open_store(settings.effective_database_url)
     try:
         desk = EventDesk(
-            SqlEvents(store.sessions),
+            SqlEvents(store.sessions, store.rows),
             Dispatcher(store.sessions),
             translations,
             quiet=settings.quiet,

@@ -33,7 +33,7 @@ def _run(coro: object) -> object:
 async def _sign_up(url: str, *names: str) -> None:
     store = await open_store(url)
     try:
-        events = SqlEvents(store.sessions)
+        events = SqlEvents(store.sessions, store.rows)
         for number, name in enumerate(names):
             who = PersonRef("telegram", str(number), str(number))
             await events.sign_up(

@@ -138,7 +138,7 @@ async def _outbox(store: SqlStore) -> list[OutboxMessage]:
 
 def _desk(store: SqlStore, clock: list[datetime]) -> EventDesk:
     return EventDesk(
-        SqlEvents(store.sessions),
+        SqlEvents(store.sessions, store.rows),
         Dispatcher(store.sessions),
         translations,
         clock=lambda: clock[0],

@@ -97,7 +97,9 @@ async def make_world(
     """An engine with every part wired, over `store`, with the clock at `NOW`."""
     clock = [NOW]
     dispatcher = Dispatcher(store.sessions, base_delay=retry_delay)
-    events = EventDesk(SqlEvents(store.sessions), dispatcher, translations, clock=lambda: clock[0])
+    events = EventDesk(
+        SqlEvents(store.sessions, store.rows), dispatcher, translations, clock=lambda: clock[0]
+    )
     await events.store.sync(
         [
             make_event(SMALL, capacity=1, title="Small group"),

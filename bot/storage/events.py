@@ -10,12 +10,12 @@ other, in the order the database saw them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import Executable, Row, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -124,14 +124,15 @@ def _participant(row: SignUpRow, language: str | None, queue: int | None = None)
     )
 
 
-def _state(row: EventRow, waitlisted: int) -> EventState:
+def _state(row: Row[Any]) -> EventState:
+    """An event with its counts, from a row of the query in `SqlEvents._states`."""
     return EventState(
         event=event_from_json(row.definition),
         status=EventStatus(row.status),
         listed=row.listed,
         taken_adults=row.taken_adults,
         taken_children=row.taken_children,
-        waitlisted=waitlisted,
+        waitlisted=int(row.waitlisted or 0),
     )
 
 
@@ -151,11 +152,20 @@ class _Undo(Exception):
         self.result = result
 
 
-class SqlEvents:
-    """Events and sign-ups in one database; every method is one unit of work."""
+Rows = Callable[[Executable], Awaitable[Sequence[Row[Any]]]]
+"""How a read-only query is run (`SqlStore.rows`)."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+
+class SqlEvents:
+    """Events and sign-ups in one database; every method is one unit of work.
+
+    Writes go through `sessions`; the reading of events with their counts, which every list of
+    groups and cafés does, goes through `rows`.
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], rows: Rows) -> None:
         self.sessions = sessions
+        self._rows = rows
 
     # -- definitions ------------------------------------------------------------------------
 
@@ -237,15 +247,20 @@ class SqlEvents:
             .subquery()
         )
         query = (
-            select(EventRow, waiting.c.n)
+            select(
+                EventRow.definition,
+                EventRow.status,
+                EventRow.listed,
+                EventRow.taken_adults,
+                EventRow.taken_children,
+                waiting.c.n.label("waitlisted"),
+            )
             .outerjoin(waiting, waiting.c.event_id == EventRow.id)
             .order_by(EventRow.starts_at, EventRow.id)
         )
         if where is not None:
             query = query.where(where)
-        async with self.sessions() as session:
-            rows = (await session.execute(query)).all()
-            return [_state(row, int(n or 0)) for row, n in rows]
+        return [_state(row) for row in await self._rows(query)]
 
     async def get(self, event_id: str) -> EventState | None:
         """One event with its counts, listed or not."""

@@ -21,6 +21,8 @@ from typing import Any
 
 from sqlalchemy import (
     Engine,
+    Executable,
+    Row,
     and_,
     bindparam,
     case,
@@ -52,6 +54,8 @@ Upsert = sqlite.Insert | postgresql.Insert
 """An `INSERT ... ON CONFLICT DO UPDATE` of either dialect."""
 Writes = Sequence[tuple[Upsert, dict[str, Any]]]
 """One turn's statements and their parameters, written in one transaction."""
+Read = tuple[Executable, dict[str, Any] | None]
+"""A read-only query and its parameters."""
 
 _INSERTS: dict[str, Callable[[Any], Upsert]] = {
     "sqlite": sqlite.insert,
@@ -182,10 +186,8 @@ class SqlStore:
             self._sqlite = SqliteRunner(
                 engine.url, hide_parameters=engine.sync_engine.hide_parameters
             )
-            self._load_batch: Batch[dict[str, Any], tuple[Any, ...]] = self._sqlite.batch(
-                _load_turns
-            )
             self._write_batch: Batch[Writes, None] = self._sqlite.batch(_write_each, writes=True)
+            self._read_batch: Batch[Read, list[Row[Any]]] = self._sqlite.batch(_read_each)
 
     async def close(self) -> None:
         """Close every pooled connection."""
@@ -297,7 +299,8 @@ class SqlStore:
             "chat_id": chat.chat_id,
         }
         if self._sqlite is not None:
-            row = await self._load_batch(parameters)
+            (found,) = await self._read_batch((LOAD_TURN, parameters))
+            row = tuple(found)
         else:
             async with self.engine.connect() as connection:
                 row = tuple((await connection.execute(LOAD_TURN, parameters)).one())
@@ -308,6 +311,15 @@ class SqlStore:
         if chat_row is None:
             return user, Conversation(chat)
         return user, Conversation(chat, state, dict(data or {}), talker)
+
+    async def rows(self, query: Executable) -> Sequence[Row[Any]]:
+        """Every row of a read-only query (not ORM entities). On SQLite it goes through
+        `SqliteRunner` with the other reads of the moment, as a turn's own read does: the async
+        engine's trips to its thread cost more than the query."""
+        if self._sqlite is not None:
+            return await self._read_batch((query, None))
+        async with self.engine.connect() as connection:
+            return (await connection.execute(query)).all()
 
     async def save_turn(self, conversation: Conversation, user: UserProfile | None = None) -> None:
         """Persist the conversation, and the profile when one is given, in one transaction."""
@@ -423,13 +435,13 @@ def _conversation_parameters(conversation: Conversation) -> dict[str, Any]:
     }
 
 
-def _load_turns(engine: Engine, batch: Sequence[dict[str, Any]]) -> Outcomes:
-    """`LOAD_TURN` for each of a batch, on one connection (SQLite, through `SqliteRunner`)."""
+def _read_each(engine: Engine, batch: Sequence[Read]) -> Outcomes:
+    """Each query's rows, on one connection (SQLite, through `SqliteRunner`)."""
     outcomes: Outcomes = []
     with engine.connect() as connection:
-        for parameters in batch:
+        for query, parameters in batch:
             try:
-                outcomes.append(tuple(connection.execute(LOAD_TURN, parameters).one()))
+                outcomes.append(connection.execute(query, parameters).all())
             except Exception as error:
                 outcomes.append(error)
     return outcomes

@@ -65,7 +65,7 @@ async def world(store: SqlStore, library: Library) -> World:
     clock = [NOW]
     dispatcher = Dispatcher(store.sessions)
     desk = EventDesk(
-        SqlEvents(store.sessions),
+        SqlEvents(store.sessions, store.rows),
         dispatcher,
         translations,
         clock=lambda: clock[0],

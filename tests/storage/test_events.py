@@ -22,7 +22,7 @@ from tests.eventdata import NOW, make_event
 @pytest.fixture
 def events(sql: SqlStore) -> SqlEvents:
     """The event repository over each backend's store."""
-    return SqlEvents(sql.sessions)
+    return SqlEvents(sql.sessions, sql.rows)
 
 
 def person(number: int, platform: str = "telegram") -> PersonRef:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy.exc import StatementError
+from sqlalchemy import event, literal_column, select
+from sqlalchemy.exc import DBAPIError, StatementError
 
 from bot.core.messages import ChatRef, Platform
 from bot.core.ports import Conversation, UserProfile
 from bot.storage.db import migrate
+from bot.storage.models import User
 from bot.storage.repository import SqlStore
 
 
@@ -117,6 +119,39 @@ async def test_a_turn_loads_and_saves_person_and_conversation_together(sql: SqlS
     assert stranger is None and empty.state == "menu"
     known, fresh = await sql.load_turn("telegram", "51", ChatRef(Platform.TELEGRAM, "53"))
     assert known is not None and fresh.state == "new" and fresh.user_id is None
+
+
+async def test_reads_see_every_write_before_them_and_run_together(sql: SqlStore) -> None:
+    query = select(User.platform_user_id, User.language).order_by(User.platform_user_id)
+    assert list(await sql.rows(query)) == []
+    await sql.save_user(UserProfile("telegram", "1", "et", "EE"))  # through the async engine
+    await sql.save_turn(Conversation(ChatRef(Platform.TELEGRAM, "2")), UserProfile("telegram", "2"))
+    many = await asyncio.gather(*(sql.rows(query) for _ in range(20)))
+    for rows in many:
+        assert [(row.platform_user_id, row.language) for row in rows] == [("1", "et"), ("2", None)]
+    # On SQLite both go in one batch: the broken query fails its own caller only.
+    broken, fine = await asyncio.gather(
+        sql.rows(select(literal_column("missing"))), sql.rows(query), return_exceptions=True
+    )
+    assert isinstance(broken, DBAPIError)
+    assert not isinstance(fine, BaseException) and len(fine) == 2
+
+
+async def test_sqlite_reads_skip_the_async_engines_thread(sql: SqlStore) -> None:
+    if sql.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL reads go through the async engine")
+    statements: list[str] = []
+
+    def record(connection: object, cursor: object, statement: str, *rest: object) -> None:
+        statements.append(statement)
+
+    event.listen(sql.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        await sql.rows(select(User.platform_user_id))
+        await sql.load_turn("telegram", "1", ChatRef(Platform.TELEGRAM, "1"))
+    finally:
+        event.remove(sql.engine.sync_engine, "before_cursor_execute", record)
+    assert statements == []
 
 
 async def test_a_turn_writes_both_or_neither(sql: SqlStore) -> None:

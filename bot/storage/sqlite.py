@@ -3,8 +3,8 @@
 The async engine (aiosqlite) runs every driver call (open a cursor, execute, fetch, close,
 commit) as its own trip to the connection's thread and back to the event loop: about ten trips
 for a message's read and write. That was most of Sild's own cost per message in the end-to-end
-benchmark, so the two units of work of every message (`load_turn`, `save_turn`) take another
-road, `SqliteRunner`:
+benchmark, so the two units of work of every message (`load_turn`, `save_turn`), and the reads
+that lists of events make (`SqlStore.rows`), take another road, `SqliteRunner`:
 
 - **On the event loop, with a connection that never waits.** SQLite's work for a message is a
   few dozen microseconds from the page cache. Handing it to a thread costs more than that: each

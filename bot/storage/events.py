@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Executable, Row, and_, func, insert, select, update
+from sqlalchemy import Executable, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -35,6 +35,7 @@ from bot.core.events import (
 )
 from bot.core.ports import PersonRef
 from bot.storage.models import EventRow, ReminderRow, SignUpRow, User, utcnow
+from bot.storage.repository import AnyRow
 
 MAX_NAME_CHARS = 100
 MAX_PARTY = 20
@@ -124,7 +125,7 @@ def _participant(row: SignUpRow, language: str | None, queue: int | None = None)
     )
 
 
-def _state(row: Row[Any]) -> EventState:
+def _state(row: AnyRow) -> EventState:
     """An event with its counts, from a row of the query in `SqlEvents._states`."""
     return EventState(
         event=event_from_json(row.definition),
@@ -152,7 +153,7 @@ class _Undo(Exception):
         self.result = result
 
 
-Rows = Callable[[Executable], Awaitable[Sequence[Row[Any]]]]
+Rows = Callable[[Executable], Awaitable[Sequence[AnyRow]]]
 """How a read-only query is run (`SqlStore.rows`)."""
 
 

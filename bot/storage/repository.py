@@ -56,6 +56,8 @@ Writes = Sequence[tuple[Upsert, dict[str, Any]]]
 """One turn's statements and their parameters, written in one transaction."""
 Read = tuple[Executable, dict[str, Any] | None]
 """A read-only query and its parameters."""
+AnyRow = Row[*tuple[Any, ...]]
+"""A row of any number of columns."""
 
 _INSERTS: dict[str, Callable[[Any], Upsert]] = {
     "sqlite": sqlite.insert,
@@ -187,7 +189,7 @@ class SqlStore:
                 engine.url, hide_parameters=engine.sync_engine.hide_parameters
             )
             self._write_batch: Batch[Writes, None] = self._sqlite.batch(_write_each, writes=True)
-            self._read_batch: Batch[Read, list[Row[Any]]] = self._sqlite.batch(_read_each)
+            self._read_batch: Batch[Read, list[AnyRow]] = self._sqlite.batch(_read_each)
 
     async def close(self) -> None:
         """Close every pooled connection."""
@@ -298,13 +300,8 @@ class SqlStore:
             "chat_platform": chat.platform.value,
             "chat_id": chat.chat_id,
         }
-        if self._sqlite is not None:
-            (found,) = await self._read_batch((LOAD_TURN, parameters))
-            row = tuple(found)
-        else:
-            async with self.engine.connect() as connection:
-                row = tuple((await connection.execute(LOAD_TURN, parameters)).one())
-        user_row, language, country, created, active, chat_row, state, data, talker = row
+        (found,) = await self.rows(LOAD_TURN, parameters)
+        user_row, language, country, created, active, chat_row, state, data, talker = found
         user = None
         if user_row is not None:
             user = UserProfile(platform, user_id, language, country, created, bool(active))
@@ -312,14 +309,16 @@ class SqlStore:
             return user, Conversation(chat)
         return user, Conversation(chat, state, dict(data or {}), talker)
 
-    async def rows(self, query: Executable) -> Sequence[Row[Any]]:
+    async def rows(
+        self, query: Executable, parameters: dict[str, Any] | None = None
+    ) -> Sequence[AnyRow]:
         """Every row of a read-only query (not ORM entities). On SQLite it goes through
-        `SqliteRunner` with the other reads of the moment, as a turn's own read does: the async
-        engine's trips to its thread cost more than the query."""
+        `SqliteRunner` with the other reads of the moment, a turn's own read among them: the
+        async engine's trips to its thread cost more than the query."""
         if self._sqlite is not None:
-            return await self._read_batch((query, None))
+            return await self._read_batch((query, parameters))
         async with self.engine.connect() as connection:
-            return (await connection.execute(query)).all()
+            return (await connection.execute(query, parameters)).all()
 
     async def save_turn(self, conversation: Conversation, user: UserProfile | None = None) -> None:
         """Persist the conversation, and the profile when one is given, in one transaction."""

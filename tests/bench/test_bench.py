@@ -14,7 +14,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
 
 from bot.bench.baselines import Bm25Baseline, FuzzBaseline, Phrase, calibrate, content_phrasings
-from bot.bench.e2e import measure_e2e, scripts
+from bot.bench.e2e import measure_e2e, scripts, warmup_scripts
 from bot.bench.latency import LatencyPlan, growth_exponent, percentile, sample, summary
 from bot.bench.run import JSON_KEYS, BenchOptions, format_report, plot_latency, run_bench
 from bot.bench.synthetic import as_content, scale
@@ -231,3 +231,14 @@ def test_memory_keeps_the_fastest_start_and_the_highest_peak(
     best = memory.measure_memory(CONTENT, runs=3)
     assert (best["load_and_index_s"], best["reload_s"], best["peak_rss_mb"]) == (0.9, 0.7, 103.0)
     assert best["runs"] == 3 and best["load_and_index_s_each"] == [1.4, 0.9, 1.1]
+
+
+def test_the_warm_up_asks_each_user_other_questions_of_their_language() -> None:
+    questions = [(f"et {n}", "et") for n in range(8)] + [(f"fi {n}", "fi") for n in range(8)]
+    plays = scripts(4, 2, questions)
+    warmup = warmup_scripts(4, 2, questions)
+    assert [lang for lang, _ in warmup] == [lang for lang, _ in plays]
+    assert all(len(texts) == 2 for _, texts in warmup)
+    asked = {text for _, texts in plays for text in texts if text in dict(questions)}
+    warmed = {text for _, texts in warmup for text in texts if text in dict(questions)}
+    assert asked and warmed and not asked & warmed

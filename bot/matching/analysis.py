@@ -45,6 +45,8 @@ class Stemmers:
         self._stemmers = {
             lang: snowballstemmer.stemmer(name) for lang, name in _STEMMER_NAMES.items()
         }
+        for stemmer in self._stemmers.values():
+            _drop_own_cache(stemmer)
         self.stem = lru_cache(maxsize=131072)(self._stem)
 
     def _stem(self, word: str, lang: str) -> str:
@@ -59,6 +61,18 @@ class Stemmers:
             return folded
         kept = _KEEP.get(lang, {}).get(folded)
         return kept if kept is not None else str(stemmer.stemWord(folded))
+
+
+def _drop_own_cache(stemmer: object) -> None:
+    """Turn off PyStemmer's own cache of stems (`Stemmers` keeps one in front of it).
+
+    PyStemmer keeps up to 10,000 words per language, each as a two-item list that the garbage
+    collector tracks; in a running bot those lists become most of the heap that every full
+    collection walks, and a new word makes the next full collection come sooner.
+    snowballstemmer's pure-Python stemmers (used when PyStemmer is missing) have no such cache.
+    """
+    if hasattr(stemmer, "maxCacheSize"):
+        stemmer.maxCacheSize = 0
 
 
 def is_cyrillic(word: str) -> bool:

@@ -25,8 +25,15 @@ def clean(text: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def fold_diacritics(text: str) -> str:
+def fold_diacritics(word: str) -> str:
+    """`fold_text`, remembered: for words, which recur (a whole message goes to `fold_text`)."""
+    return fold_text(word)
+
+
+def fold_text(text: str) -> str:
     """Remove accents (ä→a, õ→o, š→s) but keep letters that are letters of their own (й)."""
+    if text.isascii():
+        return text  # nothing to decompose, nothing to drop
     decomposed = unicodedata.normalize("NFD", text)
     kept: list[str] = []
     for ch in decomposed:
@@ -60,4 +67,6 @@ def tokens(text: str) -> list[str]:
 
 def normalise(text: str) -> str:
     """The comparison form of a text: cleaned, without accents, words joined by single spaces."""
-    return " ".join(tokens(fold_diacritics(clean(text))))
+    # Not the remembered `fold_diacritics`: every message is new, and a cache of whole messages
+    # would only grow (and keep what people wrote in memory).
+    return " ".join(tokens(fold_text(clean(text))))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.matching.normalise import clean, fold_diacritics, normalise
+from bot.matching.normalise import clean, fold_diacritics, fold_text, normalise
 
 
 def test_diacritics_case_and_yo() -> None:
@@ -18,6 +20,21 @@ def test_diacritics_case_and_yo() -> None:
 def test_russian_short_i_is_kept() -> None:
     assert fold_diacritics("йогурт") == "йогурт"
     assert normalise("Мой") == "мой"
+
+
+@given(st.text())
+def test_folding_drops_every_accent_and_agrees_with_the_remembered_fold(text: str) -> None:
+    folded = fold_text(text)
+    decomposed = unicodedata.normalize("NFD", folded.replace("й", ""))  # й keeps its breve
+    assert not any(unicodedata.combining(ch) for ch in decomposed)
+    assert fold_diacritics(text) == folded
+    assert fold_text(folded) == folded
+
+
+def test_a_message_is_not_remembered_by_the_word_cache() -> None:
+    before = fold_diacritics.cache_info().currsize
+    normalise("Kas ma saan töötutoetust, kui mu leping lõppes eile õhtul? " * 3)
+    assert fold_diacritics.cache_info().currsize == before
 
 
 def test_invisible_characters_do_not_glue_or_split_words() -> None:

@@ -44,6 +44,7 @@ from bot.threads import TransportState
 from bot.transports.telegram import redact
 from bot.transports.telegram.inbound import from_callback, from_message
 from bot.transports.telegram.profile import publish_profile
+from bot.transports.telegram.request import JsonRequest
 from bot.transports.telegram.sender import Delivery, RetryPolicy, Sender, UserStatus
 from bot.transports.telegram.topics import ForumTopics
 
@@ -52,6 +53,8 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ("message", "callback_query")
 """The only updates Sild asks Telegram for."""
 CONCURRENT_UPDATES = 256
+CONNECTION_POOL_SIZE = 256
+"""python-telegram-bot's default pool for the requests Sild makes (getUpdates has its own)."""
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 20.0
 """Long, because a `sendMessage` whose answer does not come in time is not repeated (see
@@ -157,15 +160,19 @@ def build_application(settings: Settings, rate_limiter: BaseRateLimiter[Any] | N
     """The PTB `Application`: token, Bot API URL, rate limiter, timeouts, concurrency."""
     if settings.telegram_token is None:
         raise ValueError("SILD_TELEGRAM_TOKEN is not set")
+    requests = JsonRequest(
+        connection_pool_size=CONNECTION_POOL_SIZE,
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+        write_timeout=WRITE_TIMEOUT,
+        pool_timeout=POOL_TIMEOUT,
+    )
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_token.get_secret_value())
+        .request(requests)
         .rate_limiter(rate_limiter or AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
         .concurrent_updates(CONCURRENT_UPDATES)
-        .connect_timeout(CONNECT_TIMEOUT)
-        .read_timeout(READ_TIMEOUT)
-        .write_timeout(WRITE_TIMEOUT)
-        .pool_timeout(POOL_TIMEOUT)
     )
     if settings.telegram_base_url:
         base_url = settings.telegram_base_url

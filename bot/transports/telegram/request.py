@@ -72,7 +72,9 @@ class JsonRequest(HTTPXRequest):
                 url=url,
                 headers=_JSON_HEADERS,
                 timeout=timeout,
-                content=body.encode(),
+                # A lone surrogate (half of a broken emoji) has no UTF-8: it goes as "?" rather
+                # than failing the whole message.
+                content=body.encode(errors="replace"),
             )
         except httpx.PoolTimeout as error:
             raise TimedOut(

@@ -83,6 +83,13 @@ async def test_the_json_body_is_smaller_than_python_telegram_bots_form() -> None
     assert len(as_json.last.content) * 2 < len(as_form.last.content)
 
 
+async def test_half_of_a_broken_emoji_does_not_lose_the_message() -> None:
+    recorder = Recorder()
+    async with bot_with(recorder) as bot:
+        await bot.send_message(42, "Kiitos \ud83d ja näkemiin")
+    assert json.loads(recorder.last.content)["text"] == "Kiitos ? ja näkemiin"
+
+
 async def test_a_file_still_goes_as_a_multipart_form() -> None:
     recorder = Recorder()
     async with bot_with(recorder) as bot:

@@ -9,15 +9,15 @@ nor lose a count.
 The hot paths use SQLAlchemy Core on a connection rather than an ORM session: the statements
 are built once, and the ORM's bookkeeping would only cost time for rows that never stay around.
 On SQLite those two units of work run with the synchronous driver through `SqliteRunner`: on the
-event loop's own connection, batched, and on a thread only when they must wait for a lock (see
-`bot.storage.sqlite`).
+event loop's own connection, batched, and on a thread only when they must wait for a lock; and
+their statements are `Prepared`, run on the driver's cursor (see `bot.storage.sqlite`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Engine,
@@ -48,14 +48,16 @@ from bot.storage.models import (
     User,
     utcnow,
 )
-from bot.storage.sqlite import Batch, Outcomes, SqliteRunner
+from bot.storage.sqlite import Batch, Outcomes, Prepared, SqliteRunner
 
 Upsert = sqlite.Insert | postgresql.Insert
 """An `INSERT ... ON CONFLICT DO UPDATE` of either dialect."""
 Writes = Sequence[tuple[Upsert, dict[str, Any]]]
 """One turn's statements and their parameters, written in one transaction."""
-Read = tuple[Executable, dict[str, Any] | None]
+Read = tuple[Executable | Prepared, dict[str, Any] | None]
 """A read-only query and its parameters."""
+Runnable = Sequence[tuple[Upsert | Prepared, dict[str, Any]]]
+"""`Writes` as they go to SQLite: the statements every message runs are prepared."""
 AnyRow = Row[*tuple[Any, ...]]
 """A row of any number of columns."""
 
@@ -188,8 +190,18 @@ class SqlStore:
             self._sqlite = SqliteRunner(
                 engine.url, hide_parameters=engine.sync_engine.hide_parameters
             )
-            self._write_batch: Batch[Writes, None] = self._sqlite.batch(_write_each, writes=True)
-            self._read_batch: Batch[Read, list[AnyRow]] = self._sqlite.batch(_read_each)
+            self._write_batch: Batch[Runnable, None] = self._sqlite.batch(_write_each, writes=True)
+            self._read_batch: Batch[Read, list[Sequence[Any]]] = self._sqlite.batch(_read_each)
+        # The statements of every message, run on the driver's cursor (SQLite only).
+        self._prepared: dict[Executable, Prepared] = {}
+        if self._sqlite is not None:
+            for statement in (
+                LOAD_TURN,
+                self._save_conversation_sql,
+                self._count_unanswered_sql,
+                self._count_pick_sql,
+            ):
+                self._prepared[statement] = self._sqlite.prepare(statement)
 
     async def close(self) -> None:
         """Close every pooled connection."""
@@ -300,7 +312,10 @@ class SqlStore:
             "chat_platform": chat.platform.value,
             "chat_id": chat.chat_id,
         }
-        (found,) = await self.rows(LOAD_TURN, parameters)
+        if self._sqlite is not None:
+            (found,) = await self._read_batch((self._prepared[LOAD_TURN], parameters))
+        else:
+            (found,) = await self.rows(LOAD_TURN, parameters)
         user_row, language, country, created, active, chat_row, state, data, talker = found
         user = None
         if user_row is not None:
@@ -316,7 +331,8 @@ class SqlStore:
         `SqliteRunner` with the other reads of the moment, a turn's own read among them: the
         async engine's trips to its thread cost more than the query."""
         if self._sqlite is not None:
-            return await self._read_batch((query, parameters))
+            # A query that is not prepared comes back as SQLAlchemy's rows.
+            return cast(list[AnyRow], await self._read_batch((query, parameters)))
         async with self.engine.connect() as connection:
             return (await connection.execute(query, parameters)).all()
 
@@ -331,7 +347,8 @@ class SqlStore:
         """Run the statements in one transaction: on SQLite, through `SqliteRunner`, together
         with the other writes that are waiting (each keeps its own outcome)."""
         if self._sqlite is not None:
-            await self._write_batch(writes)
+            prepared = self._prepared
+            await self._write_batch([(prepared.get(st, st), values) for st, values in writes])
             return
         async with self.engine.begin() as connection:
             for statement, parameters in writes:
@@ -440,13 +457,16 @@ def _read_each(engine: Engine, batch: Sequence[Read]) -> Outcomes:
     with engine.connect() as connection:
         for query, parameters in batch:
             try:
-                outcomes.append(connection.execute(query, parameters).all())
+                if isinstance(query, Prepared):
+                    outcomes.append(query.run(connection, parameters or {}))
+                else:
+                    outcomes.append(connection.execute(query, parameters).all())
             except Exception as error:
                 outcomes.append(error)
     return outcomes
 
 
-def _write_each(engine: Engine, batch: Sequence[Writes]) -> Outcomes:
+def _write_each(engine: Engine, batch: Sequence[Runnable]) -> Outcomes:
     """Every caller's writes in one transaction (SQLite, through `SqliteRunner`); if that fails,
     each caller's in a transaction of its own, so that one bad write fails only its own."""
     try:
@@ -465,8 +485,11 @@ def _write_each(engine: Engine, batch: Sequence[Writes]) -> Outcomes:
     return outcomes
 
 
-def _write(engine: Engine, writes: Writes) -> None:
+def _write(engine: Engine, writes: Runnable) -> None:
     """Run the statements in one transaction on a synchronous engine."""
     with engine.begin() as connection:
         for statement, parameters in writes:
-            connection.execute(statement, parameters)
+            if isinstance(statement, Prepared):
+                statement.run(connection, parameters)
+            else:
+                connection.execute(statement, parameters)

@@ -26,6 +26,10 @@ message; with hundreds, the trips and commits per message fall by as much as the
 
 Both engines open the same file as the async engine; WAL lets readers and the writer work side
 by side.
+
+The statements every message runs are `Prepared`: compiled by SQLAlchemy once, then run on the
+driver's cursor. SQLAlchemy's execution of a statement (its execution context, the parameters'
+and the result's processing) costs several times what SQLite takes to run it.
 """
 
 from __future__ import annotations
@@ -33,13 +37,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Engine, event, exc
+from sqlalchemy import Connection, Engine, Executable, event, exc
 from sqlalchemy import create_engine as create_sync_engine
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, Dialect
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +100,108 @@ def _checkpoint(engine: Engine) -> None:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").close()
 
 
+Convert = Callable[[Any], Any] | None
+"""A type's conversion of a value for this dialect (None: the value goes as it is)."""
+
+
+class Prepared:
+    """A Core statement compiled once for SQLite, then run on the driver's cursor itself.
+
+    In the end-to-end benchmark a message's read took 60–90 µs through SQLAlchemy's execution of
+    the statement and 9 µs on the cursor; its write, 66 µs against 20. What SQLAlchemy does is
+    still what decides the SQL and the values: its compiler writes the statement once, and each
+    parameter and each result column is converted by its column type's own processor for this
+    dialect (JSON, dates, booleans), as SQLAlchemy's execution would. Errors come as SQLAlchemy's:
+    `StatementError` for a value that cannot be converted, the driver's errors wrapped as
+    `IntegrityError`, `OperationalError` and so on. A statement that needs more of the execution
+    than that (Python-side column defaults, expanding `IN` parameters) is refused here and is
+    run through SQLAlchemy instead.
+    """
+
+    def __init__(self, statement: Executable, dialect: Dialect, *, hide_parameters: bool) -> None:
+        if not isinstance(statement, ClauseElement):
+            raise TypeError(f"not a Core statement: {statement!r}")
+        compiled = statement.compile(dialect=dialect)
+        if (
+            not isinstance(compiled, SQLCompiler)
+            or not compiled.positional
+            or compiled.positiontup is None
+            or compiled.insert_prefetch
+            or compiled.update_prefetch
+        ):
+            raise ValueError("only a statement SQLite runs as compiled can be prepared")
+        self.statement = statement
+        self.sql: str = compiled.string
+        self._dialect = dialect
+        self._hide_parameters = hide_parameters
+        self._parameters: list[tuple[str, str, bool, Any, Convert]] = []
+        for name in compiled.positiontup:
+            bind = compiled.binds[name]
+            if bind.expanding:
+                raise ValueError(f"the parameter {name!r} expands: run it through SQLAlchemy")
+            convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            self._parameters.append((bind.key, name, bind.required, bind.effective_value, convert))
+        columns = getattr(statement, "selected_columns", ())
+        self._columns: list[Convert] = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+        ]
+
+    def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The driver's parameters, in order, from the named values (converted by their types);
+        a value the statement itself holds (`count + 1`) unless `values` names it too."""
+        found: list[Any] = []
+        for key, name, required, fixed, convert in self._parameters:
+            if key in values:
+                value = values[key]
+            elif name in values:
+                value = values[name]
+            elif required:
+                raise KeyError(f"a value is required for the parameter {name!r}")
+            else:
+                value = fixed
+            found.append(value if convert is None else convert(value))
+        return tuple(found)
+
+    def run(self, connection: Connection, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Run the statement on the connection's driver connection (in its transaction); its
+        rows, converted by the columns' types (none for a statement that returns none)."""
+        try:
+            parameters = self.parameters(values)
+        except Exception as error:  # a missing value, or one its type cannot convert
+            raise exc.StatementError(
+                f"({type(error).__module__}.{type(error).__name__}) {error}",
+                self.sql,
+                None,
+                error,
+                hide_parameters=self._hide_parameters,
+            ) from error
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(self.sql, parameters)
+            rows = cursor.fetchall() if self._columns else []
+        except sqlite3.Error as error:
+            raise exc.DBAPIError.instance(
+                self.sql,
+                parameters,
+                error,
+                sqlite3.Error,
+                hide_parameters=self._hide_parameters,
+                dialect=self._dialect,
+            ) from error
+        finally:
+            cursor.close()
+        columns = self._columns
+        if not any(columns):
+            return [tuple(row) for row in rows]
+        return [
+            tuple(
+                value if convert is None else convert(value)
+                for convert, value in zip(columns, row, strict=True)
+            )
+            for row in rows
+        ]
+
+
 class SqliteRunner:
     """Two synchronous engines on one SQLite file: one used on the event loop (it never waits),
     one on a thread of its own (for what has to wait: locks and checkpoints)."""
@@ -116,11 +224,16 @@ class SqliteRunner:
             "connect",
             lambda connection, _record: set_pragmas(connection, checkpoints=False),
         )
+        self._hide_parameters = hide_parameters
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sild-sqlite")
         self._batches: list[Batch[Any, Any]] = []
         self._checkpoint_every = checkpoint_every
         self._written = 0
         self._checkpointing: asyncio.Task[None] | None = None
+
+    def prepare(self, statement: Executable) -> Prepared:
+        """`statement` compiled for this file's dialect, to run on the driver's cursor."""
+        return Prepared(statement, self.here.dialect, hide_parameters=self._hide_parameters)
 
     async def run(self, work: Callable[[Engine], T]) -> T:
         """Run `work(engine)` on the thread and return what it returns."""

@@ -9,17 +9,20 @@ import sqlite3
 import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, bindparam, select, text
+from sqlalchemy.exc import IntegrityError, StatementError
 
 from bot.core.messages import ChatRef, Platform
 from bot.core.ports import Conversation, UserProfile
 from bot.storage.db import open_store
-from bot.storage.repository import SqlStore
-from bot.storage.sqlite import SqliteRunner
+from bot.storage.models import User
+from bot.storage.repository import LOAD_TURN, SqlStore
+from bot.storage.sqlite import Prepared, SqliteRunner
 
 CHAT = ChatRef(Platform.TELEGRAM, "42")
 
@@ -229,3 +232,98 @@ async def test_closing_finishes_the_writes_under_way(tmp_path: Path) -> None:
             assert (await again.load_conversation(chat)).state == "menu"
     finally:
         await again.close()
+
+
+# Prepared statements: SQLAlchemy's statement, SQL and conversions, run on the driver's cursor.
+
+
+def _both_ways(
+    engine: Engine, statement: Any, values: dict[str, Any]
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """A query's rows through SQLAlchemy and as prepared, on the same connection."""
+    prepared = Prepared(statement, engine.dialect, hide_parameters=True)
+    with engine.connect() as connection:
+        through = [tuple(row) for row in connection.execute(statement, values)]
+        return through, prepared.run(connection, values)
+
+
+async def test_a_prepared_read_gives_what_sqlalchemy_gives(store: SqlStore) -> None:
+    await store.save_turn(
+        Conversation(CHAT, "suggest", {"choices": ["a", "b"], "n": 2.5, "ё": None}, "42"),
+        UserProfile("telegram", "42", "ru", "EE"),
+    )
+    await store.set_user_active("telegram", "42", False)
+    values = {"platform": "telegram", "user_id": "42", "chat_platform": "telegram"}
+    for chat_id in ("42", "nobody"):  # a conversation, and the NULLs of none
+        through, prepared = _both_ways(
+            runner_of(store).here, LOAD_TURN, {**values, "chat_id": chat_id}
+        )
+        assert prepared == through
+    (row,) = prepared
+    assert isinstance(row[3], datetime) and row[4] is False  # the columns' own conversions
+    user, conversation = await store.load_turn("telegram", "42", CHAT)
+    assert user is not None and (user.language, user.active) == ("ru", False)
+    assert conversation.data == {"choices": ["a", "b"], "n": 2.5, "ё": None}
+
+
+async def test_a_prepared_write_stores_what_sqlalchemy_stores(store: SqlStore) -> None:
+    engine = runner_of(store).here
+    statement = store._save_conversation_sql
+    when = datetime(2026, 11, 24, 18, 30, 5, 123456, tzinfo=UTC)
+    stored = []
+    for chat_id, prepared in (("through", False), ("prepared", True)):
+        values = {
+            "platform": "matrix",
+            "chat_id": chat_id,
+            "user_id": None,
+            "state": "menu",
+            "data": {"a": [1, "ü"]},
+            "updated": when,
+        }
+        with engine.begin() as connection:
+            if prepared:
+                Prepared(statement, engine.dialect, hide_parameters=True).run(connection, values)
+            else:
+                connection.execute(statement, values)
+        with engine.connect() as connection:
+            query = text(
+                "SELECT user_id, state, data, updated FROM conversations WHERE chat_id = :chat"
+            )
+            stored.append(tuple(connection.execute(query, {"chat": chat_id}).one()))
+    assert stored[0] == stored[1] == (None, "menu", '{"a": [1, "\\u00fc"]}', str(when)[:26])
+
+
+async def test_a_prepared_statement_keeps_its_own_values(store: SqlStore) -> None:
+    # `count = 1` on insert and `count + 1` on conflict are values of the statement itself.
+    for _ in range(3):
+        await store.record_unanswered("kas koer tohib bussi", "et")
+    assert [(text_, count) for text_, _, count, _ in await store.unanswered()] == [
+        ("kas koer tohib bussi", 3)
+    ]
+
+
+def test_what_sqlalchemy_must_execute_itself_is_not_prepared(store: SqlStore) -> None:
+    dialect = runner_of(store).here.dialect
+    with pytest.raises(ValueError, match="compiled"):  # `created` has a Python-side default
+        Prepared(store._save_user_sql, dialect, hide_parameters=True)
+    expanding = select(User.id).where(User.platform.in_(bindparam("platforms", expanding=True)))
+    with pytest.raises(ValueError, match="expands"):
+        Prepared(expanding, dialect, hide_parameters=True)
+
+
+async def test_a_prepared_statement_fails_as_sqlalchemy_would(store: SqlStore) -> None:
+    engine = runner_of(store).here
+    statement = store._save_conversation_sql
+    prepared = Prepared(statement, engine.dialect, hide_parameters=True)
+    values = {"platform": "telegram", "chat_id": "9", "user_id": None, "state": "menu"}
+    values |= {"data": {}, "updated": datetime.now(UTC)}
+    with engine.begin() as connection:
+        with pytest.raises(StatementError, match="set is not JSON"):
+            prepared.run(connection, {**values, "data": {"not", "json"}})
+        with pytest.raises(StatementError, match="required") as missing:
+            prepared.run(connection, {k: v for k, v in values.items() if k != "state"})
+        assert "menu" not in str(missing.value)
+        with pytest.raises(IntegrityError) as refused:  # `state` is NOT NULL
+            prepared.run(connection, {**values, "state": None})
+        assert isinstance(refused.value.orig, sqlite3.IntegrityError)
+        assert "telegram" not in str(refused.value)  # the values stay out of the message

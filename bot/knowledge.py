@@ -17,7 +17,7 @@ from bot.content.check import check
 from bot.content.loader import ContentSet, load
 from bot.content.problems import Problem, Severity
 from bot.core.faq import CATEGORIES, FaqEntry, MatchResult
-from bot.matching.crisis import Signal, compile_signals, signals_danger
+from bot.matching.crisis import Signal, compile_signals, crisis_pattern, danger_in
 from bot.matching.index import Index, build_index
 from bot.matching.matcher import Thresholds, match, resolve, sentences_of
 from bot.matching.normalise import normalise
@@ -38,6 +38,7 @@ class Library:
         self.crisis_signals: list[Signal] = compile_signals(
             phrase for info in content.crisis.values() for phrase in info.signals
         )
+        self._crisis = crisis_pattern(tuple(self.crisis_signals))
 
     def entry(self, entry_id: str, lang: str) -> FaqEntry | None:
         """The entry in `lang`, else English, else any language that has it."""
@@ -78,7 +79,7 @@ class Library:
 
     def crisis(self, text: str) -> bool:
         """Whether a message signals immediate danger."""
-        return signals_danger(text, self.crisis_signals)
+        return danger_in(text, self._crisis)
 
     def crisis_message(self, lang: str, country: str | None) -> str:
         """The crisis answer for a person, falling back to English and to 112 alone."""

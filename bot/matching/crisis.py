@@ -35,16 +35,22 @@ def compile_signals(phrases: Iterable[str]) -> list[Signal]:
 
 def signals_danger(text: str, signals: Iterable[Signal]) -> bool:
     """Whether `text` contains one of the signals as consecutive words."""
-    pattern = _pattern(tuple(signals))
+    return danger_in(text, crisis_pattern(tuple(signals)))
+
+
+def danger_in(text: str, pattern: re.Pattern[str] | None) -> bool:
+    """`signals_danger` with the signals' `crisis_pattern` made beforehand (every message is
+    checked: hashing the signals to find their pattern again would cost more than the scan)."""
     return pattern is not None and pattern.search(normalise(text[:4000])) is not None
 
 
 @lru_cache(maxsize=8)
-def _pattern(signals: tuple[Signal, ...]) -> re.Pattern[str] | None:
+def crisis_pattern(signals: tuple[Signal, ...]) -> re.Pattern[str] | None:
     """All signals as one regular expression over the normalised text (words joined by one space).
 
     A signal matches a run of consecutive words when each word equals its pattern word, or
     starts with it for a pattern word ending in `*`; one scan checks every signal at once.
+    None when there are no signals.
     """
     if any(not signal for signal in signals):
         return re.compile("")  # an empty signal is found in every text

@@ -9,7 +9,7 @@ from functools import lru_cache
 _TOKEN = re.compile(r"[^\W_]+(?:['’ʼ:][^\W_]+)*", re.UNICODE)
 _APOSTROPHES = re.compile("['’ʼ]")
 # A web address is one name: "cv.ee" is the job site, not a CV.
-_DOMAIN = re.compile(r"([^\W_]+)\.(ee|fi|com|eu|org|net|ru)(?![\w.])")
+_DOMAIN = re.compile(r"(?<![^\W_])([^\W_]+)\.(ee|fi|com|eu|org|net|ru)(?![\w.])")
 # A case ending after a colon, as Finnish writes it on abbreviations: "cv:n", "ytk:hon", "kela:sta".
 _COLON_ENDING = re.compile(r"^([^\W\d_][^\W_]*):([^\W\d_]{1,4})$")
 # Control characters, zero-width spaces and joiners, direction marks, soft hyphen, BOM.
@@ -53,16 +53,21 @@ def tokens(text: str) -> list[str]:
     ending written after a colon is cut off ("cv:n" → "cv"; other colons separate words), and a
     web address is one word ("cv.ee" → "cvee").
     """
-    found: list[str] = []
-    for token in _TOKEN.findall(_DOMAIN.sub(r"\1\2", text)):
+    if "." in text:  # most messages have no web address: the search would only cost
+        text = _DOMAIN.sub(r"\1\2", text)
+    found: list[str] = _TOKEN.findall(text)
+    if not any(mark in text for mark in "'’ʼ:"):
+        return found
+    words: list[str] = []
+    for token in found:
         if "'" in token or "’" in token or "ʼ" in token:
             token = _APOSTROPHES.sub("", token)
         if ":" in token:
             ending = _COLON_ENDING.match(token)
-            found.extend([ending.group(1)] if ending else token.split(":"))
+            words.extend([ending.group(1)] if ending else token.split(":"))
         else:
-            found.append(token)
-    return found
+            words.append(token)
+    return words
 
 
 def normalise(text: str) -> str:

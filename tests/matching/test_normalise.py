@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.matching.normalise import clean, fold_diacritics, fold_text, normalise
+from bot.matching.normalise import clean, fold_diacritics, fold_text, normalise, tokens
 
 
 def test_diacritics_case_and_yo() -> None:
@@ -70,3 +71,40 @@ def test_apostrophes_and_case_endings_after_a_colon() -> None:
 def test_a_web_address_is_one_word() -> None:
     assert normalise("cv.ee") == normalise("www.cv.ee").split()[-1] == "cvee"
     assert normalise("katso kela.fi/en") == "katso kelafi en"
+
+
+def _tokens_as_first_written(text: str) -> list[str]:
+    """`tokens` before its shortcuts (no search for web addresses in a text without a dot, no
+    look at each word in a text without apostrophes and colons): the reference."""
+    found: list[str] = []
+    for token in re.findall(r"[^\W_]+(?:['’ʼ:][^\W_]+)*", _DOMAIN_AS_WRITTEN.sub(r"\1\2", text)):
+        token = re.sub("['’ʼ]", "", token)
+        if ":" in token:
+            ending = re.match(r"^([^\W\d_][^\W_]*):([^\W\d_]{1,4})$", token)
+            found.extend([ending.group(1)] if ending else token.split(":"))
+        else:
+            found.append(token)
+    return found
+
+
+_DOMAIN_AS_WRITTEN = re.compile(r"([^\W_]+)\.(ee|fi|com|eu|org|net|ru)(?![\w.])")
+_PIECES = ["cv", "kela", "töö", "ee", "fi", "ru", "com", "n", "sta", "1", "ф", "_", "é"]
+_MARKS = [".", ":", "'", "’", "ʼ", " ", "-", "..", "?"]
+
+
+@given(st.lists(st.sampled_from(_PIECES + _MARKS), max_size=14).map("".join))
+def test_tokens_agree_with_the_reference(text: str) -> None:
+    assert tokens(text) == _tokens_as_first_written(text)
+
+
+def test_tokens_of_addresses_endings_and_apostrophes() -> None:
+    assert tokens("vaata cv.ee ja www.tootukassa.ee, palun") == [
+        "vaata",
+        "cvee",
+        "ja",
+        "www",
+        "tootukassaee",
+        "palun",
+    ]
+    assert tokens("kela:sta ja cv:n, don't") == ["kela", "ja", "cv", "dont"]
+    assert tokens("a_cv.ee") == ["a", "cvee"]

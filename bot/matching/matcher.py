@@ -27,8 +27,9 @@ from __future__ import annotations
 import heapq
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 from rapidfuzz import fuzz, process
 
@@ -213,14 +214,19 @@ class _Resolver:
         A Cyrillic word has one stem (Russian) that may occur in any language's content; a Latin
         word is not stemmed as Russian unless the person writes Russian.
         """
+        return list(self.each_stem(word))
+
+    def each_stem(self, word: str) -> Iterator[tuple[str, str]]:
+        """`stems`, one at a time: a word found in the person's language is not stemmed in the
+        others (a stem not yet remembered costs as much as the rest of the lookup)."""
         if is_cyrillic(word):
             stem = self.stem(word, "ru")
-            return [(lang, stem) for lang in self.order]
-        return [
-            (lang, self.stem(word, lang))
-            for lang in self.order
-            if lang == self.lang or lang != "ru"
-        ]
+            for lang in self.order:
+                yield lang, stem
+            return
+        for lang in self.order:
+            if lang == self.lang or lang != "ru":
+                yield lang, self.stem(word, lang)
 
     def exact(self, word: str, folded: str) -> str | None:
         """The term of a word the content writes this way, or whose stem it knows.
@@ -240,7 +246,7 @@ class _Resolver:
             found = index.forms.get(lang, {}).get(folded)
             if found is not None:
                 return found, 1.0 if lang == self.lang else FOREIGN_WORD
-        for lang, stem in self.stems(word)[: len(order)]:
+        for lang, stem in islice(self.each_stem(word), len(order)):
             found = index.lexicon.get(term(lang, stem))
             if found is not None:
                 return found, 1.0 if lang == self.lang else FOREIGN_WORD

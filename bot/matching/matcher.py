@@ -208,17 +208,14 @@ class _Resolver:
                     return found, size
         return None
 
-    def stems(self, word: str) -> list[tuple[str, str]]:
-        """The word's stem in each language worth trying, the person's language first.
+    def stems(self, word: str) -> Iterator[tuple[str, str]]:
+        """The word's stem in each language worth trying, the person's language first, one at a
+        time: a word found in the person's language is not stemmed in the others (a stem not yet
+        remembered costs as much as the rest of the lookup).
 
         A Cyrillic word has one stem (Russian) that may occur in any language's content; a Latin
         word is not stemmed as Russian unless the person writes Russian.
         """
-        return list(self.each_stem(word))
-
-    def each_stem(self, word: str) -> Iterator[tuple[str, str]]:
-        """`stems`, one at a time: a word found in the person's language is not stemmed in the
-        others (a stem not yet remembered costs as much as the rest of the lookup)."""
         if is_cyrillic(word):
             stem = self.stem(word, "ru")
             for lang in self.order:
@@ -246,7 +243,7 @@ class _Resolver:
             found = index.forms.get(lang, {}).get(folded)
             if found is not None:
                 return found, 1.0 if lang == self.lang else FOREIGN_WORD
-        for lang, stem in islice(self.each_stem(word), len(order)):
+        for lang, stem in islice(self.stems(word), len(order)):
             found = index.lexicon.get(term(lang, stem))
             if found is not None:
                 return found, 1.0 if lang == self.lang else FOREIGN_WORD

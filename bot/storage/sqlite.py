@@ -130,7 +130,6 @@ class Prepared:
             or compiled.update_prefetch
         ):
             raise ValueError("only a statement SQLite runs as compiled can be prepared")
-        self.statement = statement
         self.sql: str = compiled.string
         self._dialect = dialect
         self._hide_parameters = hide_parameters
@@ -145,6 +144,7 @@ class Prepared:
         self._columns: list[Convert] = [
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
         ]
+        self._converts_rows = any(self._columns)
 
     def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
         """The driver's parameters, in order, from the named values (converted by their types);
@@ -190,9 +190,9 @@ class Prepared:
             ) from error
         finally:
             cursor.close()
-        columns = self._columns
-        if not any(columns):
+        if not self._converts_rows:
             return [tuple(row) for row in rows]
+        columns = self._columns
         return [
             tuple(
                 value if convert is None else convert(value)
